@@ -1,0 +1,159 @@
+"""Transform Articles into a Corpus: every sentence, its word statistics, and the tests a
+sentence must pass to be quoted on its own.
+
+Shared by every summarization method and by selection; knows nothing of sumy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from digest.models import Article, Sentence
+from digest.text import article_sentences, content_stems
+
+SAME_FACT = 0.33  # similarity at or above which two sentences state one fact
+SAME_FIGURE = 0.12  # ...or this, when both quote the same figure (54,000; three-star)
+_NAME_WEIGHT = 0.5
+_NAME = re.compile(r"(?<=[\w,;:’”)] )[A-Z][\w’'-]+")
+_FIGURE = re.compile(
+    r"\b(?:\d[\d,.]*\d|\d)(?:\s?%|-\w+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten)-\w+",
+    re.I,
+)
+
+
+def _name_stems(text: str) -> set[str]:
+    """Stems of capitalised words that do not open the sentence: mostly names."""
+    return set(content_stems(tuple(m.lower() for m in _NAME.findall(text))))
+
+
+def figures(text: str) -> set[str]:
+    """Numbers and number words with a unit, as written ('54,000', 'three-star', '2%')."""
+    return {m.lower().rstrip(".,") for m in _FIGURE.findall(text)}
+
+
+@dataclass
+class Corpus:
+    """All sentences of a set of articles, with the statistics methods share."""
+
+    sentences: tuple[Sentence, ...]
+    quotable: tuple[bool, ...]  # passes the hard filters (length, question, cut quote)
+    dangling: tuple[bool, ...]  # needs its previous sentence to be understood
+
+    @classmethod
+    def of(cls, articles: Sequence[Article]) -> Corpus:
+        sentences = tuple(s for a in articles for s in article_sentences(a))
+        return cls(
+            sentences,
+            tuple(is_quotable(s.text) for s in sentences),
+            tuple(is_dangling(s.text) for s in sentences),
+        )
+
+    @cached_property
+    def stems(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(content_stems(s.words) for s in self.sentences)
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        df = Counter(w for stems in self.stems for w in set(stems))
+        n = len(self.sentences) + 1
+        return {w: math.log(n / c) + 1.0 for w, c in df.items()}
+
+    @cached_property
+    def vectors(self) -> tuple[dict[str, float], ...]:
+        """Unit idf vectors; names count half, since a fact is in what is said of them."""
+        idf = self.idf
+        out = []
+        for sentence, stems in zip(self.sentences, self.stems, strict=True):
+            names = _name_stems(sentence.text)
+            vec = {w: idf[w] * (_NAME_WEIGHT if w in names else 1.0) for w in set(stems)}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            out.append({w: v / norm for w, v in vec.items()})
+        return tuple(out)
+
+    @cached_property
+    def postings(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, stems in enumerate(self.stems):
+            for w in set(stems):
+                index[w].append(i)
+        return index
+
+    def similarity(self, i: int, j: int) -> float:
+        a, b = self.vectors[i], self.vectors[j]
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+    @cached_property
+    def figures(self) -> tuple[frozenset[str], ...]:
+        return tuple(frozenset(figures(s.text)) for s in self.sentences)
+
+    def same_fact(self, i: int, j: int) -> bool:
+        similarity = self.similarity(i, j)
+        if similarity >= SAME_FACT:
+            return True
+        return similarity >= SAME_FIGURE and bool(self.figures[i] & self.figures[j])
+
+    def neighbours(self, i: int) -> list[int]:
+        """Sentences (other than i) that state the same fact as sentence i."""
+        vec = self.vectors[i]
+        rare = sorted(vec, key=vec.__getitem__, reverse=True)[:8]
+        candidates = {j for w in rare for j in self.postings[w]} - {i}
+        return sorted(j for j in candidates if self.same_fact(i, j))
+
+
+# Standing alone -----------------------------------------------------------------------
+
+_DANGLING_START = re.compile(
+    r"^(?:he|she|it|they|his|her|its|their|them|this|these|those|that|such|there|"
+    r"however|but|and|or|so|also|yet|still|then|thus|hence|meanwhile|moreover|furthermore|"
+    r"additionally|in addition|instead|otherwise|nevertheless|nonetheless|likewise|"
+    r"similarly|besides|indeed|as a result|for example|for instance|in contrast|"
+    r"on the other hand|the official|the move|the decision|the plan)\b",
+    re.I,
+)
+_EARLY_PRONOUN = re.compile(r"^(?:\S+\s+){0,4}?(?:he|she|his|her|him|they|their)\b", re.I)
+_PRONOUN_ATTRIBUTION = re.compile(
+    r"[,”\"’']\s*(?:he|she|they)\s+(?:said|says|stated|added|noted|told|explained)\b", re.I
+)
+_OPENERS = "“\"‘'("
+_CLOSERS = {"“": "”", '"': '"', "‘": "’", "(": ")"}
+
+
+def is_quotable(text: str) -> bool:
+    """Can this sentence be quoted as a point at all?"""
+    n = len(text.split())
+    if n < 8 or n > 60:
+        return False
+    if text.rstrip("”\"’' )").endswith("?"):
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"‘"):
+        return False
+    if text[0] in "”’":
+        return False
+    return _quotes_balanced(text)
+
+
+def _quotes_balanced(text: str) -> bool:
+    if text.count("“") != text.count("”"):
+        return False
+    if text.count('"') % 2:
+        return False
+    return text.count("(") == text.count(")")
+
+
+def is_dangling(text: str) -> bool:
+    """Does this sentence lean on the one before it (pronoun, connective, bare quote)?"""
+    body = text.lstrip(_OPENERS)
+    return bool(
+        _DANGLING_START.match(body)
+        or _EARLY_PRONOUN.match(body)
+        or _PRONOUN_ATTRIBUTION.search(text)
+    )
+
+

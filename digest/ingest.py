@@ -1,0 +1,215 @@
+"""Transform files in an input folder into clean Articles.
+
+Decoding (UTF-8, BOM, cp1252/latin-1 fallback), front matter, HTML text extraction and
+the removal of everything that is not article text (log-in prompts, photo captions and
+credits, tables of contents, subheadings, datelines) all live here. A file that cannot
+be used is reported by name and skipped; it never stops the other files. This module
+knows nothing of sentences, summaries or rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from digest.cleaning import clean_text
+from digest.errors import IngestError
+from digest.htmltext import extract_html
+from digest.models import Article, Skipped
+from digest.text import split_sentences
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Ingested:
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested:
+    """Read every article file directly inside `folder`, in name order."""
+    if not folder.is_dir():
+        raise IngestError(f"{folder}: not a folder (give --input a folder of articles)")
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.startswith("."):
+            continue
+        try:
+            article = _read_entry(path, folder, max_bytes=max_bytes)
+        except IngestError as exc:
+            skipped.append(_skip(path.name, str(exc).removeprefix(f"{path.name}: ")))
+            continue
+        if article is None:
+            continue
+        if article.content_hash in seen:
+            skipped.append(_skip(path.name, f"duplicate of {seen[article.content_hash]}"))
+            continue
+        seen[article.content_hash] = path.name
+        articles.append(replace(article, index=len(articles) + 1))
+    return Ingested(tuple(articles), tuple(skipped))
+
+
+def _skip(name: str, reason: str) -> Skipped:
+    log.warning("skipped %s: %s", name, reason)
+    return Skipped(name, reason)
+
+
+def _read_entry(path: Path, root: Path, *, max_bytes: int) -> Article | None:
+    suffix = path.suffix.lower()
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise IngestError(f"{path.name}: symbolic link points outside the input folder")
+    if path.is_dir():
+        if suffix in ARTICLE_SUFFIXES:
+            raise IngestError(f"{path.name}: is a folder, not an article file")
+        return None
+    if suffix not in ARTICLE_SUFFIXES:
+        raise IngestError(
+            f"{path.name}: not an article file (digest reads {', '.join(ARTICLE_SUFFIXES)})"
+        )
+    return read_article(path, max_bytes=max_bytes)
+
+
+def read_article(path: Path, *, index: int = 0, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read and clean one article file; IngestError says why it cannot be used."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(
+                f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise IngestError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
+    html = path.suffix.lower() in (".html", ".htm")
+    return parse_article(data, name=path.name, html=html, index=index, path=path)
+
+
+def parse_article(
+    data: bytes,
+    *,
+    name: str,
+    html: bool = False,
+    index: int = 0,
+    path: Path | None = None,
+) -> Article:
+    """Turn the bytes of one article into a clean Article, or raise IngestError."""
+    if not data.strip():
+        raise IngestError(f"{name}: empty file")
+    text, encoding = decode(data, name=name)
+    meta, body = split_front_matter(text, name=name)
+    if html:
+        page = extract_html(body)
+        meta = {**page.meta, **meta}
+        body = "\n".join(page.blocks)
+    cleaned = clean_text(body)
+    if not cleaned.paragraphs:
+        raise IngestError(f"{name}: no article text left after cleaning")
+    title = str(meta.get("title") or cleaned.title or _first_sentence(cleaned.paragraphs[0]))
+    return Article(
+        index=index,
+        title=_one_line(title),
+        paragraphs=cleaned.paragraphs,
+        path=path,
+        url=_opt(meta.get("url") or meta.get("link")),
+        outlet=_opt(meta.get("outlet") or meta.get("source") or meta.get("publisher")),
+        published=_date(meta.get("published") or meta.get("date")),
+        dateline=cleaned.dateline,
+        encoding=encoding,
+        content_hash=_fingerprint(cleaned.paragraphs),
+        removed=cleaned.removed,
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def decode(data: bytes, *, name: str) -> tuple[str, str]:
+    """Decode article bytes: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252, else latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    elif data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif b"\x00" in data[:8192]:
+        raise IngestError(f"{name}: binary file (contains NUL bytes), not text")
+    else:
+        candidates = ["utf-8", "cp1252", "latin-1"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536) + 2:
+            raise IngestError(f"{name}: binary file (control characters), not text")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+        return _CONTROL.sub("", text).replace("\u00a0", " "), encoding
+    raise IngestError(f"{name}: cannot be decoded as text")
+
+
+_FRONT = {
+    "---": re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S),
+    "+++": re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S),
+}
+
+
+def split_front_matter(text: str, *, name: str) -> tuple[dict[str, object], str]:
+    """Split YAML (---) or TOML (+++) front matter from the body."""
+    stripped = text.lstrip("\n")
+    for fence, pattern in _FRONT.items():
+        match = pattern.match(stripped) if stripped.startswith(fence) else None
+        if not match:
+            continue
+        try:
+            meta = yaml.safe_load(match[1]) if fence == "---" else tomllib.loads(match[1])
+        except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+            log.warning("%s: front matter ignored, it does not parse (%s)", name, exc)
+            return {}, stripped[match.end() :]
+        if not isinstance(meta, dict):
+            return {}, stripped[match.end() :]
+        return {str(k).lower(): v for k, v in meta.items()}, stripped[match.end() :]
+    return {}, text
+
+
+def _opt(value: object) -> str | None:
+    return _one_line(str(value)) if value not in (None, "") else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _first_sentence(paragraph: str) -> str:
+    sentences = split_sentences(paragraph)
+    return sentences[0] if sentences else paragraph
+
+
+def _fingerprint(paragraphs: Iterable[str]) -> str:
+    normal = " ".join(" ".join(paragraphs).lower().split())
+    return hashlib.sha256(normal.encode()).hexdigest()

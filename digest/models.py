@@ -1,0 +1,104 @@
+"""The data that flows between stages: Article → Sentence → Point → Section → Brief.
+
+Frozen dataclasses with tuples inside, so a stage can never change what an earlier
+stage produced. No I/O here and nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article: its paragraphs hold only article text, no boilerplate."""
+
+    index: int  # 1-based number in the brief's source list
+    title: str
+    paragraphs: tuple[str, ...]
+    path: Path | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: dt.date | None = None
+    dateline: str | None = None
+    encoding: str = "utf-8"
+    content_hash: str = ""
+    removed: tuple[str, ...] = ()  # lines cleaned away, kept for logs and tests
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence exactly as it stands in an article's paragraph."""
+
+    article: int  # Article.index
+    paragraph: int  # 0-based paragraph number within the article
+    position: int  # 0-based sentence number within the article
+    text: str
+    words: tuple[str, ...] = ()  # lower-cased word tokens
+
+
+@dataclass(frozen=True)
+class Point:
+    """A sentence chosen for the brief, with every article that reports the same fact."""
+
+    sentence: Sentence
+    sources: tuple[int, ...]  # Article.index values; sentence.article first
+    score: float
+    rank: int  # 0 = most important point of the brief
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A number quoted from a source, with the words around it."""
+
+    figure: str  # e.g. "54,000 US troops"
+    context: str  # a verbatim span of the sentence, with "…" where it was cut
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input file that was not briefed, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Brief:
+    title: str
+    date: dt.date
+    lead: tuple[Point, ...]
+    sections: tuple[Section, ...]
+    key_figures: tuple[KeyFigure, ...]
+    sources: tuple[Article, ...]
+    method: str
+    skipped: tuple[Skipped, ...] = ()
+    subtitle: str = ""
+    generated: dt.datetime = field(
+        default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    )
+
+    @property
+    def points(self) -> tuple[Point, ...]:
+        return self.lead + tuple(p for s in self.sections for p in s.points)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.text.split()) for p in self.points)
