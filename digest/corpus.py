@@ -17,6 +17,7 @@ from digest.models import Article, Sentence
 from digest.text import article_sentences, content_stems
 
 SAME_FACT = 0.33  # similarity at or above which two sentences state one fact
+OVERLAP = 0.25  # ...at or above which a second sentence would repeat the first
 SAME_FIGURE = 0.12  # ...or this, when both quote the same figure (54,000; three-star)
 _NAME_WEIGHT = 0.5
 _NAME = re.compile(r"(?<=[\w,;:’”)] )[A-Z][\w’'-]+")
@@ -24,6 +25,26 @@ _FIGURE = re.compile(
     r"\b(?:\d[\d,.]*\d|\d)(?:\s?%|-\w+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten)-\w+",
     re.I,
 )
+
+
+# News copy says one thing many ways; folding a few common variants together lets the
+# same fact be recognised across outlets. Keys and values are stems (see text.stem).
+_VARIANTS = {
+    "announc": ("unveil", "reveal", "disclos"),
+    "upgrad": ("overhaul", "transform", "reconstitut", "revamp", "modern", "moderniz"),
+    "talk": ("meet", "discuss", "negoti"),
+    "troop": ("personnel", "soldier", "servicememb"),
+    "defens": ("defenc",),
+    "agreement": ("memorandum", "pact", "accord", "deal"),
+    "cooper": ("collabor", "partnership"),
+    "japan": ("japanes",),
+    "korea": ("korean",),
+    "us": ("u.s", "american", "usa", "washington"),
+    "lead": ("head", "led"),
+    "offic": ("command", "general", "offic", "chief"),
+    "establish": ("creat", "set", "form", "launch"),
+}
+_CANONICAL = {variant: key for key, variants in _VARIANTS.items() for variant in variants}
 
 
 def _name_stems(text: str) -> set[str]:
@@ -70,7 +91,11 @@ class Corpus:
         out = []
         for sentence, stems in zip(self.sentences, self.stems, strict=True):
             names = _name_stems(sentence.text)
-            vec = {w: idf[w] * (_NAME_WEIGHT if w in names else 1.0) for w in set(stems)}
+            vec: dict[str, float] = {}
+            for w in set(stems):
+                key = _CANONICAL.get(w, w)
+                weight = idf[w] * (_NAME_WEIGHT if w in names else 1.0)
+                vec[key] = max(vec.get(key, 0.0), weight)
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             out.append({w: v / norm for w, v in vec.items()})
         return tuple(out)
@@ -78,8 +103,8 @@ class Corpus:
     @cached_property
     def postings(self) -> dict[str, list[int]]:
         index: dict[str, list[int]] = defaultdict(list)
-        for i, stems in enumerate(self.stems):
-            for w in set(stems):
+        for i, vec in enumerate(self.vectors):
+            for w in vec:
                 index[w].append(i)
         return index
 
@@ -93,31 +118,40 @@ class Corpus:
     def figures(self) -> tuple[frozenset[str], ...]:
         return tuple(frozenset(figures(s.text)) for s in self.sentences)
 
-    def same_fact(self, i: int, j: int) -> bool:
+    def same_fact(self, i: int, j: int, threshold: float = SAME_FACT) -> bool:
         similarity = self.similarity(i, j)
-        if similarity >= SAME_FACT:
+        if similarity >= threshold:
             return True
         return similarity >= SAME_FIGURE and bool(self.figures[i] & self.figures[j])
 
-    def neighbours(self, i: int) -> list[int]:
-        """Sentences (other than i) that state the same fact as sentence i."""
+    def neighbours(self, i: int, threshold: float = SAME_FACT) -> list[int]:
+        """Sentences (other than i) that state the same fact as sentence i.
+
+        A lower threshold finds sentences that merely overlap it (for redundancy)."""
         vec = self.vectors[i]
         rare = sorted(vec, key=vec.__getitem__, reverse=True)[:8]
         candidates = {j for w in rare for j in self.postings[w]} - {i}
-        return sorted(j for j in candidates if self.same_fact(i, j))
+        return sorted(j for j in candidates if self.same_fact(i, j, threshold))
 
 
 # Standing alone -----------------------------------------------------------------------
 
 _DANGLING_START = re.compile(
-    r"^(?:he|she|it|they|his|her|its|their|them|this|these|those|that|such|there|"
+    r"^(?:he|she|it|they|his|her|its|their|them|this|these|those|that|such|"
     r"however|but|and|or|so|also|yet|still|then|thus|hence|meanwhile|moreover|furthermore|"
     r"additionally|in addition|instead|otherwise|nevertheless|nonetheless|likewise|"
     r"similarly|besides|indeed|as a result|for example|for instance|in contrast|"
-    r"on the other hand|the official|the move|the decision|the plan)\b",
+    r"on the other hand|the official|the move|the decision|the plan|the review|the change|"
+    r"the announcement|the step|the initiative|the deal|the agreement|the memorandum)\b",
     re.I,
 )
 _EARLY_PRONOUN = re.compile(r"^(?:\S+\s+){0,4}?(?:he|she|his|her|him|they|their)\b", re.I)
+_EARLY_DEMONSTRATIVE = re.compile(
+    r"^(?:\S+\s+){0,7}?(?:this|these|those)\s+(?!year|week|month|summer|spring|autumn|fall|"
+    r"winter|morning|afternoon|evening|weekend|time|century|decade)[a-z]",
+    re.I,
+)
+_BARE_QUOTE = re.compile(r"^[“\"].*[”\"]$")
 _PRONOUN_ATTRIBUTION = re.compile(
     r"[,”\"’']\s*(?:he|she|they)\s+(?:said|says|stated|added|noted|told|explained)\b", re.I
 )
@@ -153,6 +187,8 @@ def is_dangling(text: str) -> bool:
     return bool(
         _DANGLING_START.match(body)
         or _EARLY_PRONOUN.match(body)
+        or _EARLY_DEMONSTRATIVE.match(body)
+        or _BARE_QUOTE.match(text)
         or _PRONOUN_ATTRIBUTION.search(text)
     )
 

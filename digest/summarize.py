@@ -7,11 +7,12 @@ fact already chosen, crediting its article to the point that states it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 
-from digest.corpus import Corpus
+from digest.corpus import OVERLAP, Corpus
 from digest.methods import DEFAULT_METHOD, Ranking, get_method
-from digest.models import Article, Point
+from digest.models import Article, Point, Sentence
 
 DEFAULT_WORDS = 420
 
@@ -26,8 +27,11 @@ def summarize(
     """The brief's points, most important first: at most `points` points, or as many
     as reach `words` words (the sentence that reaches the limit is included)."""
     corpus = Corpus.of(articles)
-    ranking = get_method(method)(corpus)
-    return select(corpus, ranking, points=points, words=words)
+    return select(corpus, rank(corpus, method=method), points=points, words=words)
+
+
+def rank(corpus: Corpus, *, method: str = DEFAULT_METHOD) -> Ranking:
+    return get_method(method)(corpus)
 
 
 def select(
@@ -36,39 +40,78 @@ def select(
     *,
     points: int | None = None,
     words: int | None = None,
+    group: Callable[[Sentence], str | None] | None = None,
+    minimum: int = 0,
+    ceiling: int | None = None,
 ) -> tuple[Point, ...]:
+    """Walk the ranking and keep what a brief can quote: standalone, new facts only.
+
+    Stops at `points` points or at the sentence that reaches `words` words. With `group`
+    and `minimum`, each group (a profile section) that has fewer than `minimum` points is
+    then topped up from further down the ranking, up to `ceiling` words in all.
+    """
     if points is None and words is None:
         words = DEFAULT_WORDS
-    chosen: list[int] = []
-    scores: dict[int, float] = {}
-    covered: set[int] = set()  # sentences whose fact is already in the brief
-    taken_keys: set[tuple[int, int]] = set()
-    total = 0
+    picker = _Picker(corpus)
     for i, score in ranking:
-        if i in covered or not corpus.quotable[i]:
-            continue
-        s = corpus.sentences[i]
-        if corpus.dangling[i] and (s.article, s.position - 1) not in taken_keys:
-            continue
-        same = corpus.neighbours(i)
-        if any(j in scores for j in same):
-            continue
-        chosen.append(i)
-        scores[i] = score
-        covered.update(same)
-        taken_keys.add((s.article, s.position))
-        total += len(s.text.split())
-        if (points is not None and len(chosen) >= points) or (words is not None and total >= words):
+        if picker.take(i, score) and picker.full(points, words):
             break
+    if group is not None and minimum > 0 and points is None:
+        picker.top_up(ranking, group, minimum, ceiling or words or DEFAULT_WORDS)
     return tuple(
-        Point(corpus.sentences[i], _sources(corpus, i), scores[i], rank)
-        for rank, i in enumerate(chosen)
+        Point(corpus.sentences[i], _sources(corpus, i), picker.scores[i], rank)
+        for rank, i in enumerate(picker.chosen)
     )
+
+
+class _Picker:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.chosen: list[int] = []
+        self.scores: dict[int, float] = {}
+        self.keys: set[tuple[int, int]] = set()
+        self.words = 0
+
+    def allowed(self, i: int) -> bool:
+        corpus = self.corpus
+        if i in self.scores or not corpus.quotable[i]:
+            return False
+        s = corpus.sentences[i]
+        if corpus.dangling[i] and (s.article, s.position - 1) not in self.keys:
+            return False  # it leans on a sentence the brief does not carry
+        return not any(j in self.scores for j in corpus.neighbours(i, OVERLAP))
+
+    def take(self, i: int, score: float) -> bool:
+        if not self.allowed(i):
+            return False
+        s = self.corpus.sentences[i]
+        self.chosen.append(i)
+        self.scores[i] = score
+        self.keys.add((s.article, s.position))
+        self.words += len(s.text.split())
+        return True
+
+    def full(self, points: int | None, words: int | None) -> bool:
+        if points is not None and len(self.chosen) >= points:
+            return True
+        return words is not None and self.words >= words
+
+    def top_up(
+        self, ranking: Ranking, group: Callable[[Sentence], str | None], minimum: int, ceiling: int
+    ) -> None:
+        counts = Counter(group(self.corpus.sentences[i]) for i in self.chosen)
+        for i, score in ranking:
+            name = group(self.corpus.sentences[i])
+            if name is None or counts[name] >= minimum:
+                continue
+            size = len(self.corpus.sentences[i].text.split())
+            if self.words + size > ceiling:
+                continue
+            if self.take(i, score):
+                counts[name] += 1
 
 
 def _sources(corpus: Corpus, i: int) -> tuple[int, ...]:
     own = corpus.sentences[i].article
     others = {corpus.sentences[j].article for j in corpus.neighbours(i)} - {own}
     return (own, *sorted(others))
-
-
