@@ -135,10 +135,19 @@ def _run_summarize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _QuietFontNotice(logging.Filter):
+    """WeasyPrint's notice that libharfbuzz-subset is missing concerns PDF size only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HarfBuzz-Subset" not in record.getMessage() or record.levelno > logging.WARNING
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("digest: %(message)s"))
+    if not verbose:
+        handler.addFilter(_QuietFontNotice())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

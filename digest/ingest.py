@@ -88,9 +88,7 @@ def read_article(path: Path, *, index: int = 0, max_bytes: int = DEFAULT_MAX_BYT
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise IngestError(
-                f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit"
-            )
+            raise IngestError(f"{path.name}: {_size(size)} is over the {_size(max_bytes)} limit")
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
@@ -182,6 +180,10 @@ def split_front_matter(text: str, *, name: str) -> tuple[dict[str, object], str]
             return {}, stripped[match.end() :]
         return {str(k).lower(): v for k, v in meta.items()}, stripped[match.end() :]
     return {}, text
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
 def _opt(value: object) -> str | None:

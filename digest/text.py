@@ -29,7 +29,7 @@ neb nev okla ore pa tenn tex va vt wash wis wyo
 a b c d e f g h i j k l m n o p q r s t u v w x y z
 """.split()
 
-_WORD = RegexpTokenizer(r"[^\W_]+(?:[-'’.][^\W_]+)*")
+_WORD = RegexpTokenizer(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-'’.][^\W_]+)*")
 _STEMMER = EnglishStemmer()
 
 STOPWORDS = frozenset(

@@ -1,0 +1,43 @@
+"""Shared fixtures: the seed articles, a brief built once per session, article builders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest.models import Article
+from digest.pipeline import Built, build_brief
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+BRIEF_DATE = dt.date(2024, 7, 29)
+
+
+def make_article(text: str, *, index: int = 1, title: str = "A test article") -> Article:
+    """An Article from a few lines of text: one paragraph per line."""
+    paragraphs = tuple(line.strip() for line in text.strip().splitlines() if line.strip())
+    return Article(index=index, title=title, paragraphs=paragraphs, content_hash=str(index))
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The seed brief, built once with the default method and profile."""
+    out = tmp_path_factory.mktemp("out")
+    return build_brief(input_dir=SEEDS, out=out, date=BRIEF_DATE)
+
+
+@pytest.fixture()
+def article_dir(tmp_path: Path) -> Path:
+    """A copy of the seed articles that a test may add bad files to."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    return target

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from digest.errors import IngestError
+from digest.ingest import parse_article, read_folder
+from tests.conftest import SEEDS
+
+NOISE = [
+    ("001_1416eec8ea7bb4fd.txt", "Login"),
+    ("001_1416eec8ea7bb4fd.txt", "What This Means for U.S.-Japan Relations"),
+    ("001_1416eec8ea7bb4fd.txt", "Extended Deterrence: A New Era"),
+    ("002_531e204d74deff41.txt", "- The Significance of the Trilateral Gathering"),
+    ("002_531e204d74deff41.txt", "Conclusion: A Formidable Alliance Forged"),
+    ("004_e1d64e29ef323a9b.txt", "Sopa Images | Lightrocket | Getty Images"),
+    ("004_e1d64e29ef323a9b.txt", "JAPAN – 23/02/2023: A Sikorsky SH-60 Seahawk helicopter"),
+    ("003_2e0cdefefc9246b7.txt", "TOKYO –"),
+]
+
+
+@pytest.fixture(scope="module")
+def seed_articles() -> dict[str, object]:
+    ingested = read_folder(SEEDS)
+    assert not ingested.skipped
+    return {a.path.name: a for a in ingested.articles}
+
+
+@pytest.mark.parametrize(("name", "noise"), NOISE)
+def test_seed_noise_is_not_article_text(seed_articles: dict, name: str, noise: str) -> None:
+    article = seed_articles[name]
+    raw = (SEEDS / name).read_text("utf-8")
+    assert noise in raw  # the case really is in the seed
+    assert noise not in article.text
+    assert any(noise in line for line in article.removed)
+
+
+def test_dateline_is_kept_as_metadata_and_the_sentence_survives(seed_articles: dict) -> None:
+    article = seed_articles["003_2e0cdefefc9246b7.txt"]
+    assert article.dateline == "TOKYO"
+    assert article.paragraphs[0].startswith("US Defence Secretary Lloyd Austin is set to announce")
+
+
+def test_seed_articles_keep_their_prose(seed_articles: dict) -> None:
+    article = seed_articles["004_e1d64e29ef323a9b.txt"]
+    assert article.paragraphs[0].startswith("The United States will unveil a major overhaul")
+    raw_lines = (SEEDS / "004_e1d64e29ef323a9b.txt").read_text("utf-8").strip().splitlines()
+    assert len(article.paragraphs) == len(raw_lines) - 2  # caption and credit
+    assert article.title.startswith("The United States will unveil")
+
+
+def test_headline_line_becomes_the_title() -> None:
+    data = b"Japan and US agree on new command\n\nThe allies agreed on Sunday. It took a year."
+    article = parse_article(data, name="a.txt")
+    assert article.title == "Japan and US agree on new command"
+    assert article.paragraphs == ("The allies agreed on Sunday. It took a year.",)
+
+
+def test_yaml_front_matter_gives_metadata() -> None:
+    data = (
+        "---\ntitle: Allies upgrade command\nsource: Example Times\nurl: https://example.org/a\n"
+        "published: 2024-07-28\n---\nThe allies agreed on a new command on Sunday.\n"
+    ).encode()
+    article = parse_article(data, name="a.md")
+    assert (article.title, article.outlet, article.url) == (
+        "Allies upgrade command", "Example Times", "https://example.org/a",
+    )
+    assert article.published is not None and article.published.isoformat() == "2024-07-28"
+
+
+def test_toml_front_matter_gives_metadata() -> None:
+    data = b'+++\ntitle = "T"\noutlet = "Wire"\n+++\nThe allies agreed on Sunday.\n'
+    article = parse_article(data, name="a.md")
+    assert (article.title, article.outlet) == ("T", "Wire")
+
+
+def test_cp1252_article_is_read_with_its_quotes() -> None:
+    text = "The minister said \u201cwe are ready\u201d in Tokyo \u2013 caf\u00e9 talks.\n"
+    article = parse_article(text.encode("cp1252"), name="old.txt")
+    assert article.encoding == "cp1252"
+    assert article.paragraphs == (text.strip(),)
+
+
+def test_utf8_bom_and_crlf_are_handled() -> None:
+    data = "\ufeffFirst line of prose here.\r\nSecond line of prose.\r\n".encode()
+    article = parse_article(data, name="bom.txt")
+    assert article.encoding == "utf-8-sig"
+    assert article.paragraphs == ("First line of prose here.", "Second line of prose.")
+
+
+def test_hard_wrapped_text_is_joined_into_paragraphs() -> None:
+    data = b"The talks began on Monday \nin Tokyo and ended \nlate on Tuesday.\n\nA second paragraph \nfollows here.\n"
+    article = parse_article(data, name="wrapped.txt")
+    assert article.paragraphs == (
+        "The talks began on Monday in Tokyo and ended late on Tuesday.",
+        "A second paragraph follows here.",
+    )
+
+
+def test_html_article_keeps_only_article_text() -> None:
+    data = b"""<html><head><title>Page title</title><style>p{}</style>
+    <meta property="og:site_name" content="Example News"></head><body>
+    <nav>Home | World</nav><article><h1>Allies agree</h1>
+    <p>The allies agreed on a new command on Sunday.</p>
+    <figure><img src="http://127.0.0.1:9/x.png"><figcaption>A photo caption.</figcaption></figure>
+    <h2>Background</h2><script>alert(1)</script>
+    <p>Talks began <a href="http://127.0.0.1:9/">last year</a> in Tokyo.</p></article>
+    <footer>Copyright</footer></body></html>"""
+    article = parse_article(data, name="page.html", html=True)
+    assert article.title == "Allies agree"
+    assert article.outlet == "Example News"
+    assert article.paragraphs == (
+        "The allies agreed on a new command on Sunday.",
+        "Talks began last year in Tokyo.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\n  ", "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (bytes(range(1, 32)) * 20, "binary"),
+        (b"Login\nSubscribe\n", "no article text"),
+    ],
+)
+def test_unusable_bytes_raise_ingest_error_naming_the_file(data: bytes, reason: str) -> None:
+    with pytest.raises(IngestError, match=rf"^bad\.txt: .*{reason}"):
+        parse_article(data, name="bad.txt")
+
+
+def test_folder_reading_skips_bad_files_by_name_and_keeps_the_rest(
+    article_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (article_dir / "empty.txt").write_bytes(b"")
+    (article_dir / "photo.txt").write_bytes(b"\x00\x01\x02binary")
+    (article_dir / "folder.md").mkdir()
+    (article_dir / "copy.txt").write_bytes((SEEDS / "000_828fad1022270e02.txt").read_bytes())
+    (article_dir / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (article_dir / "huge.txt").write_bytes(b"a" * 20_000)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("A secret sentence that lives outside the input folder.")
+    os.symlink(outside, article_dir / "link.txt")
+    ingested = read_folder(article_dir, max_bytes=10_000)
+    reasons = {s.name: s.reason for s in ingested.skipped}
+    assert len(ingested.articles) == 5
+    assert reasons["empty.txt"] == "empty file"
+    assert "binary" in reasons["photo.txt"]
+    assert "folder" in reasons["folder.md"]
+    assert reasons["copy.txt"] == "duplicate of 000_828fad1022270e02.txt"
+    assert "not an article file" in reasons["notes.pdf"]
+    assert "over the" in reasons["huge.txt"] and "limit" in reasons["huge.txt"]
+    assert "outside the input folder" in reasons["link.txt"]
+    for name in reasons:
+        assert any(name in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert [a.index for a in ingested.articles] == [1, 2, 3, 4, 5]
