@@ -1,13 +1,19 @@
 """Load profiles and settings: the only module that reads config files or the environment.
 
 A profile (TOML) names a brief's title and its sections, each with the terms that define
-it. Everything is validated when it is loaded; an unknown key is an error that names it.
+it. Settings (the config file digest.toml and DIGEST_* environment variables) say how to
+mail the brief; see the settings section below. Everything is validated when it is loaded;
+an unknown key is an error that names it.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -95,3 +101,202 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: '{key}' must be a non-empty string")
     return value.strip()
+
+
+# --- Settings: the config file's [mail] table, overridden by the environment -------------
+#
+# digest.toml (path by --config, else DIGEST_CONFIG, else ./digest.toml when it exists):
+#
+#     [mail]
+#     host = "smtp.example.org"        # DIGEST_SMTP_HOST
+#     port = 587                       # DIGEST_SMTP_PORT (default 587, 465 for ssl, 25 for none)
+#     security = "starttls"            # DIGEST_SMTP_SECURITY: starttls | ssl | none
+#     user = "digest@example.org"      # DIGEST_SMTP_USER; the password only ever comes from
+#                                      # DIGEST_SMTP_PASSWORD, never from a file
+#     from = "Digest <digest@example.org>"   # DIGEST_MAIL_FROM
+#     to = ["a@example.org"]           # DIGEST_MAIL_TO (comma-separated); `send --to` wins
+#     ca_file = "/etc/ssl/our-ca.pem"  # DIGEST_SMTP_CA_FILE: trust this CA instead of the system's
+#     timeout = 30                     # DIGEST_SMTP_TIMEOUT: seconds per connect and command
+#     list_unsubscribe = "<mailto:leave@example.org>, <https://example.org/leave>"
+#     list_unsubscribe_post = true     # adds List-Unsubscribe-Post: List-Unsubscribe=One-Click
+#
+#     [sources]                        # read by a later `digest run`; accepted, not yet used
+#
+# DIGEST_STATE_DIR names the folder for the delivery ledger (default: `state` beside out/).
+
+MAIL_SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+CONFIG_NAME = "digest.toml"
+_TOP_TABLES = {"mail", "sources"}
+
+# setting name → (environment variable, key in the [mail] table)
+_MAIL_SOURCES = {
+    "host": ("DIGEST_SMTP_HOST", "host"),
+    "port": ("DIGEST_SMTP_PORT", "port"),
+    "security": ("DIGEST_SMTP_SECURITY", "security"),
+    "user": ("DIGEST_SMTP_USER", "user"),
+    "sender": ("DIGEST_MAIL_FROM", "from"),
+    "to": ("DIGEST_MAIL_TO", "to"),
+    "ca_file": ("DIGEST_SMTP_CA_FILE", "ca_file"),
+    "timeout": ("DIGEST_SMTP_TIMEOUT", "timeout"),
+    "list_unsubscribe": ("", "list_unsubscribe"),
+    "list_unsubscribe_post": ("", "list_unsubscribe_post"),
+}
+_MAIL_KEYS = {key for _, key in _MAIL_SOURCES.values()}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and how to send the brief. `password` never appears in a repr or a log."""
+
+    host: str | None = None
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str | None = None  # the From header as written, e.g. "Digest <d@example.org>"
+    to: tuple[str, ...] = ()
+    ca_file: Path | None = None
+    timeout: float = 30.0
+    list_unsubscribe: str | None = None
+    list_unsubscribe_post: bool = False
+    state_dir: Path | None = None
+    source: str = "environment"
+
+    def require(self, *names: str) -> None:
+        """Raise a ConfigError naming the first of `names` that is not set."""
+        for name in names:
+            if not getattr(self, name):
+                env, key = _MAIL_SOURCES[name]
+                extra = " or pass --to" if name == "to" else ""
+                raise ConfigError(
+                    f"mail setting '{key}' is missing: set {env} or '{key}' in the [mail] "
+                    f"table of {CONFIG_NAME}{extra}"
+                )
+
+    @property
+    def sender_address(self) -> str:
+        return parseaddr(self.sender or "")[1]
+
+
+def load_config_file(path: Path | None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The whole config file as tables (`mail`, `sources`); {} when there is none.
+
+    `path` wins over DIGEST_CONFIG, which wins over ./digest.toml (read only if it exists).
+    """
+    env = os.environ if environ is None else environ
+    if path is None and env.get("DIGEST_CONFIG"):
+        path = Path(env["DIGEST_CONFIG"])
+    elif path is None:
+        if not Path(CONFIG_NAME).is_file():
+            return {}
+        path = Path(CONFIG_NAME)
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror or exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    _no_unknown(data, _TOP_TABLES, str(path))
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: '{name}' must be a table, written [{name}]")
+    return {"source": str(path), **data}
+
+
+def load_mail_settings(
+    config: Path | None = None, environ: Mapping[str, str] | None = None
+) -> MailSettings:
+    """Mail settings from the config file's [mail] table, each overridden by its variable."""
+    env = os.environ if environ is None else environ
+    data = load_config_file(config, env)
+    where = f"{data.get('source', CONFIG_NAME)}: [mail]"
+    table = dict(data.get("mail", {}))
+    if "password" in table:
+        raise ConfigError(f"{where}: 'password' is never read from a file; "
+                          "set DIGEST_SMTP_PASSWORD in the environment instead")
+    _no_unknown(table, _MAIL_KEYS, where)
+    raw: dict[str, Any] = {}
+    for name, (var, key) in _MAIL_SOURCES.items():
+        if var and env.get(var, "").strip():
+            raw[name] = (env[var].strip(), var)
+        elif key in table:
+            raw[name] = (table[key], f"{where} '{key}'")
+    return _mail_settings(raw, env, source=data.get("source", "environment"))
+
+
+def _mail_settings(raw: dict[str, Any], env: Mapping[str, str], *, source: str) -> MailSettings:
+    security = _choice(*raw.get("security", ("starttls", "")), MAIL_SECURITY)
+    user = _optional_text(*raw["user"]) if "user" in raw else None
+    if user and security == "none":
+        raise ConfigError("DIGEST_SMTP_USER is set but DIGEST_SMTP_SECURITY is 'none': the "
+                          "password would cross the network in clear; use starttls or ssl")
+    ca_file = _optional_text(*raw["ca_file"]) if "ca_file" in raw else None
+    state_dir = env.get("DIGEST_STATE_DIR", "").strip()
+    return MailSettings(
+        host=_optional_text(*raw["host"]) if "host" in raw else None,
+        port=_number(*raw["port"], int, 1, 65535) if "port" in raw else DEFAULT_PORTS[security],
+        security=security,
+        user=user,
+        password=env.get("DIGEST_SMTP_PASSWORD") or None,
+        sender=_sender(*raw["sender"]) if "sender" in raw else None,
+        to=parse_addresses(*raw["to"]) if "to" in raw else (),
+        ca_file=Path(ca_file) if ca_file else None,
+        timeout=_number(*raw["timeout"], float, 1, 600) if "timeout" in raw else 30.0,
+        list_unsubscribe=_optional_text(*raw["list_unsubscribe"])
+        if "list_unsubscribe" in raw else None,
+        list_unsubscribe_post=_flag(*raw.get("list_unsubscribe_post", (False, ""))),
+        state_dir=Path(state_dir) if state_dir else None,
+        source=source,
+    )
+
+
+def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
+    """Plain addresses from a comma-separated string or a list of strings."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{where}: must be addresses, comma-separated or a list of strings")
+    addresses = tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
+    for address in addresses:
+        if not _ADDRESS.fullmatch(address):
+            raise ConfigError(f"{where}: {address!r} is not an email address like name@example.org")
+    return addresses
+
+
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
+def _sender(value: Any, where: str) -> str:
+    text = _optional_text(value, where)
+    if not _ADDRESS.fullmatch(parseaddr(text)[1]):
+        raise ConfigError(f"{where}: {text!r} is not an address like "
+                          "'Digest <digest@example.org>' or digest@example.org")
+    return text
+
+
+def _optional_text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: must be a string")
+    return value.strip()
+
+
+def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    return str(value)
+
+
+def _number(value: Any, where: str, kind: type[int] | type[float], low: int, high: int) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if isinstance(value, bool) or number is None or not low <= number <= high:
+        raise ConfigError(f"{where}: {value!r} is not a number from {low} to {high}")
+    return number
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: must be true or false")
+    return value

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from digest.pdf import html_to_pdf
+from digest.pipeline import Built
+from digest.render import templates_dir
+
+
+def _text(reader: PdfReader) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_pdf_reads_back_with_every_point_and_section(built: Built) -> None:
+    reader = PdfReader(built.files["pdf"])
+    assert 1 <= len(reader.pages) <= 2
+    assert built.pages == len(reader.pages)
+    text = _text(reader).replace("\u2009", " ")
+    for section in built.brief.sections:
+        assert section.title.upper() in text
+    for point in built.brief.points:
+        assert " ".join(point.text.split()[:8]) in text
+    assert f"page 1 of {len(reader.pages)}" in text
+
+
+def test_pdf_has_running_header_on_later_pages(built: Built) -> None:
+    reader = PdfReader(built.files["pdf"])
+    if len(reader.pages) < 2:
+        pytest.skip("the brief fits one page")
+    second = " ".join(reader.pages[1].extract_text().split())
+    assert built.brief.title.upper() in second
+    assert "29 July 2024" in second
+
+
+def test_pdf_metadata_names_title_author_and_creation_date(built: Built) -> None:
+    meta = PdfReader(built.files["pdf"]).metadata
+    assert meta is not None
+    assert built.brief.title in (meta.title or "")
+    assert "29 July 2024" in (meta.title or "")
+    assert meta.author
+    assert meta.creation_date is not None
+
+
+def test_pdf_bookmarks_are_the_section_headings(built: Built) -> None:
+    outline = PdfReader(built.files["pdf"]).outline
+    titles = [item.title for item in outline if not isinstance(item, list)]
+    for section in built.brief.sections:
+        assert section.title in titles
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_weasyprint_fetches_nothing_but_the_templates(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    port = server.server_address[1]
+    html = (
+        f'<html><head><link rel="stylesheet" href="print.css">'
+        f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">'
+        f'<link rel="stylesheet" href="{secret.as_uri()}"></head>'
+        f'<body><img src="http://127.0.0.1:{port}/a.png"><img src="file:///etc/passwd">'
+        f'<p>text</p></body></html>'
+    )
+    try:
+        with caplog.at_level(logging.WARNING):
+            data, pages = html_to_pdf(html, templates=templates_dir())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert data.startswith(b"%PDF") and pages == 1
+    assert _Recorder.hits == []
+    refused = " ".join(r.getMessage() for r in caplog.records if r.name == "digest.pdf")
+    assert f"127.0.0.1:{port}/x.css" in refused
+    assert "secret.css" in refused and "/etc/passwd" in refused
+    assert "print.css" not in refused
+
+
+def test_rendering_the_seed_brief_logs_no_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import datetime as dt
+
+    from digest.pipeline import build_brief
+    from tests.conftest import SEEDS
+
+    with caplog.at_level(logging.WARNING):
+        build_brief(input_dir=SEEDS, out=tmp_path, date=dt.date(2024, 7, 29))
+    problems = [r.getMessage() for r in caplog.records
+                if r.levelno >= logging.WARNING and "HarfBuzz-Subset" not in r.getMessage()]
+    assert problems == []
