@@ -80,6 +80,10 @@ def _read_entry(path: Path, root: Path, *, max_bytes: int) -> Article | None:
         raise IngestError(
             f"{path.name}: not an article file (digest reads {', '.join(ARTICLE_SUFFIXES)})"
         )
+    if not path.exists():
+        raise IngestError(f"{path.name}: broken symbolic link")
+    if not path.is_file():
+        raise IngestError(f"{path.name}: not a regular file (a pipe, socket or device)")
     return read_article(path, max_bytes=max_bytes)
 
 
