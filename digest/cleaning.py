@@ -15,7 +15,9 @@ _SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’)\]]+)?$|[.!?…]\s*[\"'”’
 _BULLET = re.compile(r"^(?:[-*•–—▪●◦]|\d{1,2}[.)])\s+")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _CAPTION = re.compile(r"^[A-Z][A-Z .,'’-]+\s*[–—-]\s*\d{1,2}/\d{1,2}/\d{2,4}\s*:")
-_CAPTION_LABEL = re.compile(r"^\(?(?:photo|image|picture|caption|credit|file photo)s?\b[^:]{0,40}:", re.I)
+_CAPTION_LABEL = re.compile(
+    r"^\(?(?:photo|image|picture|caption|credit|file photo)s?\b[^:]{0,40}:", re.I
+)
 _CREDIT_WORDS = re.compile(
     r"\b(?:getty images|reuters|afp|ap photo|associated press|shutterstock|epa-efe|epa|"
     r"bloomberg|lightrocket|sopa images|nurphoto|anadolu|xinhua|kyodo|yonhap|pool|"
@@ -23,7 +25,7 @@ _CREDIT_WORDS = re.compile(
     re.I,
 )
 _DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'’-]*(?:[ ,]+[A-Z][A-Z.'’-]*){0,3})"  # TOKYO, NEW DELHI, SEOUL, South Korea
+    r"^(?P<place>[A-Z][A-Z.'’-]*(?:[ ,]+[A-Z][A-Z.'’-]*){0,3})"  # TOKYO, NEW DELHI
     r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"  # , July 27
     r"(?:\s*\([A-Za-z][A-Za-z .]{1,30}\))?"  # (Reuters)
     r"\s*[–—-]{1,2}\s+(?=\S)"
@@ -157,7 +159,7 @@ def _noise_of_kind(block: str) -> str | None:
         return "page furniture"
     if _CAPTION.match(block) or _CAPTION_LABEL.match(block):
         return "photo caption"
-    if len(block) < 160 and not _SENTENCE_END.search(block):
-        if "|" in block or "©" in block or _CREDIT_WORDS.search(block):
-            return "photo credit"
+    credit_like = "|" in block or "©" in block or _CREDIT_WORDS.search(block)
+    if credit_like and len(block) < 160 and not _SENTENCE_END.search(block):
+        return "photo credit"
     return None

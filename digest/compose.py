@@ -50,6 +50,7 @@ def compose(
 
 # Sections ----------------------------------------------------------------------------
 
+
 def sectionize(points: Sequence[Point], profile: Profile) -> tuple[Section, ...]:
     """Group points under the profile's sections, in profile order, best point first."""
     buckets: dict[str, list[Point]] = {spec.title: [] for spec in profile.sections}
@@ -117,12 +118,16 @@ def key_figures(corpus: Corpus, points: Sequence[Point]) -> tuple[KeyFigure, ...
                 mentions.setdefault(figure, []).append(i)
     chosen = []
     for figure, where in mentions.items():
-        anchor = min(where, key=lambda i: (in_points.get(i, len(corpus.sentences)), corpus.dangling[i], i))
+        anchor = min(
+            where, key=lambda i: (in_points.get(i, len(corpus.sentences)), corpus.dangling[i], i)
+        )
         sources = _figure_sources(corpus, anchor, where)
         rank = in_points.get(anchor)
         if rank is None and len(sources) < 2:
             continue
-        chosen.append((-len(sources), rank if rank is not None else len(in_points), figure, anchor, sources))
+        chosen.append(
+            (-len(sources), rank if rank is not None else len(in_points), figure, anchor, sources)
+        )
     chosen.sort()
     out = []
     for _, _, figure, anchor, sources in chosen[:MAX_KEY_FIGURES]:

@@ -166,7 +166,7 @@ def is_quotable(text: str) -> bool:
         return False
     if text.rstrip("”\"’' )").endswith("?"):
         return False
-    if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"‘"):
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in '“"‘'):
         return False
     if text[0] in "”’":
         return False
@@ -191,5 +191,3 @@ def is_dangling(text: str) -> bool:
         or _BARE_QUOTE.match(text)
         or _PRONOUN_ATTRIBUTION.search(text)
     )
-
-

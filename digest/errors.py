@@ -6,6 +6,7 @@
     ├── NothingToBriefError     no usable article at all: no brief, no email
     ├── RenderError             a template or the PDF engine failed
     └── MailError               the SMTP server refused or could not be reached
+        └── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
 
 Messages say what went wrong and, where it helps, how to fix it.
 """
@@ -32,4 +33,16 @@ class RenderError(DigestError):
 
 
 class MailError(DigestError):
-    """The brief could not be delivered."""
+    """The brief could not be delivered; the message quotes what the server answered.
+
+    `outcome_unknown` is true when the connection was lost after the whole message was
+    sent but before the server's answer: the server may have accepted it.
+    """
+
+    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
+
+
+class TransientMailError(MailError):
+    """A failure that may pass: a 4xx reply, a dropped connection, a timeout."""

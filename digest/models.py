@@ -92,7 +92,7 @@ class Brief:
     skipped: tuple[Skipped, ...] = ()
     subtitle: str = ""
     generated: dt.datetime = field(
-        default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
     )
 
     @property

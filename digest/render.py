@@ -127,6 +127,7 @@ def _source_dict(article: Article) -> dict[str, Any]:
 
 # The view the templates see ----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SourceView:
     n: int
@@ -185,4 +186,3 @@ def _wrap(text: str, width: int = 72, indent: str = "", first: str | None = None
         break_long_words=False,
         break_on_hyphens=False,
     )
-

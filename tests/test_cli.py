@@ -11,14 +11,22 @@ from digest.cli import build_parser, main
 from tests.conftest import ROOT, SEEDS
 
 
-def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "digest", *args], cwd=cwd, capture_output=True, text=True,
-        env=env, timeout=300,
+        [sys.executable, "-m", "digest", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "2024-13-01", "29/07/2024", "tomorrow", "2024-7-29", "20240729"])
+@pytest.mark.parametrize(
+    "bad", ["2024-02-30", "2024-13-01", "29/07/2024", "tomorrow", "2024-7-29", "20240729"]
+)
 def test_a_date_that_is_not_a_real_calendar_date_is_a_usage_error(tmp_path: Path, bad: str) -> None:
     out = tmp_path / "out"
     result = run("brief", "--date", bad, "--out", str(out))
@@ -39,16 +47,46 @@ def test_brief_writes_four_dated_files_and_a_summary_line(tmp_path: Path) -> Non
 
 
 def test_length_sets_the_number_of_points(tmp_path: Path) -> None:
-    assert main(["-q", "brief", "--out", str(tmp_path), "--date", "2024-07-29", "--length", "5",
-                 "--input", str(SEEDS)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "brief",
+                "--out",
+                str(tmp_path),
+                "--date",
+                "2024-07-29",
+                "--length",
+                "5",
+                "--input",
+                str(SEEDS),
+            ]
+        )
+        == 0
+    )
     data = json.loads((tmp_path / "brief-2024-07-29.json").read_text())
     count = len(data["lead"]) + sum(len(s["points"]) for s in data["sections"])
     assert count == 5
 
 
 def test_method_option_selects_a_sumy_algorithm(tmp_path: Path) -> None:
-    assert main(["-q", "brief", "--out", str(tmp_path), "--date", "2024-07-29", "--method", "lexrank",
-                 "--input", str(SEEDS)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "brief",
+                "--out",
+                str(tmp_path),
+                "--date",
+                "2024-07-29",
+                "--method",
+                "lexrank",
+                "--input",
+                str(SEEDS),
+            ]
+        )
+        == 0
+    )
     assert json.loads((tmp_path / "brief-2024-07-29.json").read_text())["method"] == "lexrank"
 
 
@@ -61,7 +99,9 @@ def test_unknown_method_and_bad_length_are_usage_errors(tmp_path: Path) -> None:
     assert raised.value.code == 2
 
 
-def test_missing_input_folder_is_an_error_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_input_folder_is_an_error_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["brief", "--input", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
     assert code == 1
     assert "nowhere" in capsys.readouterr().err
@@ -80,7 +120,9 @@ def test_folder_without_usable_articles_is_an_error_naming_what_was_found(
     assert not (tmp_path / "out").exists()
 
 
-def test_bad_profile_is_an_error_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_profile_is_an_error_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     profile = tmp_path / "p.toml"
     profile.write_text('title = "T"\ncolour = "red"\n[[sections]]\ntitle = "A"\nterms = ["a"]\n')
     code = main(["brief", "--profile", str(profile), "--out", str(tmp_path / "out")])
@@ -120,4 +162,8 @@ def test_summarize_prints_one_sentence_per_line(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     texts = " ".join(p.read_text() for p in SEEDS.iterdir())
     assert lines and all(line in texts for line in lines)
-    assert sum(len(line.split()) for line in lines[:-1]) < 60 <= sum(len(line.split()) for line in lines)
+    assert (
+        sum(len(line.split()) for line in lines[:-1])
+        < 60
+        <= sum(len(line.split()) for line in lines)
+    )

@@ -21,38 +21,68 @@ def _point(text: str, rank: int, article: int = 1) -> Point:
 
 def test_seed_profile_has_the_four_sections_in_order() -> None:
     assert [s.title for s in PROFILE.sections] == [
-        "Command structure", "Trilateral cooperation", "Defense industry", "Deterrence",
+        "Command structure",
+        "Trilateral cooperation",
+        "Defense industry",
+        "Deterrence",
     ]
 
 
 def test_points_go_to_the_section_whose_terms_they_match() -> None:
-    assert section_of("A three-star officer will head the joint force headquarters.", PROFILE) == "Command structure"
-    assert section_of("Japan and South Korea signed a memorandum on trilateral drills.", PROFILE) == "Trilateral cooperation"
-    assert section_of("Japan will raise co-production of PAC-3 interceptors.", PROFILE) == "Defense industry"
-    assert section_of("The talks covered extended deterrence and nuclear threats.", PROFILE) == "Deterrence"
+    assert (
+        section_of("A three-star officer will head the joint force headquarters.", PROFILE)
+        == "Command structure"
+    )
+    assert (
+        section_of("Japan and South Korea signed a memorandum on trilateral drills.", PROFILE)
+        == "Trilateral cooperation"
+    )
+    assert (
+        section_of("Japan will raise co-production of PAC-3 interceptors.", PROFILE)
+        == "Defense industry"
+    )
+    assert (
+        section_of("The talks covered extended deterrence and nuclear threats.", PROFILE)
+        == "Deterrence"
+    )
     assert section_of("The weather in Tokyo was hot and humid all weekend.", PROFILE) is None
 
 
 def test_unmatched_points_land_in_other_developments_never_dropped() -> None:
-    points = [_point("The weather in Tokyo was hot all weekend long.", 0),
-              _point("A three-star officer will lead the new headquarters.", 1)]
+    points = [
+        _point("The weather in Tokyo was hot all weekend long.", 0),
+        _point("A three-star officer will lead the new headquarters.", 1),
+    ]
     sections = sectionize(points, PROFILE)
     assert [s.title for s in sections] == ["Command structure", "Other developments"]
 
 
 def test_within_a_section_the_most_important_point_comes_first() -> None:
-    points = [_point("The new command will be led by a three-star general.", 3),
-              _point("The headquarters will report to INDOPACOM in Hawaii.", 1)]
+    points = [
+        _point("The new command will be led by a three-star general.", 3),
+        _point("The headquarters will report to INDOPACOM in Hawaii.", 1),
+    ]
     (section,) = sectionize(points, PROFILE)
     assert [p.rank for p in section.points] == [1, 3]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from([
-    "A three-star officer will lead the headquarters.", "Japan and South Korea signed a memorandum.",
-    "Missile co-production will grow.", "Nuclear deterrence was discussed.", "It rained in Tokyo.",
-    "The trilateral nuclear command talks went on.",
-]), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "A three-star officer will lead the headquarters.",
+                "Japan and South Korea signed a memorandum.",
+                "Missile co-production will grow.",
+                "Nuclear deterrence was discussed.",
+                "It rained in Tokyo.",
+                "The trilateral nuclear command talks went on.",
+            ]
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_each_point_sits_in_exactly_one_section(texts: list[str]) -> None:
     points = [_point(t, n) for n, t in enumerate(texts)]
     sections = sectionize(points, PROFILE)
@@ -103,8 +133,13 @@ def test_compose_uses_the_profile_title() -> None:
     )
     assert profile.sections == (SectionSpec("Weather", ("rain",)),)
     corpus = Corpus.of([make_article("It will rain in Tokyo on Monday and Tuesday this week.")])
-    brief = compose([Point(corpus.sentences[0], (1,), 1.0, 0)], corpus=corpus,
-                    articles=[make_article("x")], profile=profile, date=dt.date(2024, 1, 2),
-                    method="coverage")
+    brief = compose(
+        [Point(corpus.sentences[0], (1,), 1.0, 0)],
+        corpus=corpus,
+        articles=[make_article("x")],
+        profile=profile,
+        date=dt.date(2024, 1, 2),
+        method="coverage",
+    )
     assert brief.title == "Test brief"
     assert [s.title for s in brief.sections] == ["Weather"]

@@ -28,7 +28,7 @@ TEMPLATE = "The spokesman wrote {{ 7*7 }} and {% if x %}nothing{% endif %} on th
 class Recorder(BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
@@ -82,7 +82,9 @@ def test_nothing_an_article_names_is_fetched_and_markup_stays_text(
     assert "<script" not in html and "</td></table><script>" not in html
     shown = "".join(Tree(html).text)
     text = " ".join(built.files["txt"].read_text().split())
-    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(built.files["pdf"]).pages)
+    pdf_text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(built.files["pdf"]).pages
+    )
     for point in hostile:
         assert point.text in shown
         assert point.text in text
@@ -107,8 +109,17 @@ def test_bad_files_are_named_and_the_rest_builds(tmp_path: Path, article_dir: Pa
     out = tmp_path / "out"
     built = build_brief(input_dir=article_dir, out=out, date=dt.date(2024, 7, 29))
     skipped = {s.name for s in built.brief.skipped}
-    assert skipped == {"empty.txt", "binary.txt", "nothing.md", "big.txt", "dir.txt", "dup.txt",
-                       "escape.txt", "broken.txt", "pipe.txt"}
+    assert skipped == {
+        "empty.txt",
+        "binary.txt",
+        "nothing.md",
+        "big.txt",
+        "dir.txt",
+        "dup.txt",
+        "escape.txt",
+        "broken.txt",
+        "pipe.txt",
+    }
     assert len(built.brief.sources) == 5
     listed = built.files["txt"].read_text()
     for name in skipped:
@@ -129,19 +140,30 @@ def test_a_40_mb_file_is_refused_without_being_read(tmp_path: Path) -> None:
 
 
 def test_mixed_line_endings_and_latin1_are_read(tmp_path: Path) -> None:
-    data = "Caf\xe9 talks began in Tokyo.\r\nThe ministers met.\rThey agreed on a plan.\n".encode("latin-1")
+    data = "Caf\xe9 talks began in Tokyo.\r\nThe ministers met.\rThey agreed on a plan.\n".encode(
+        "latin-1"
+    )
     article = parse_article(data, name="x.txt")
-    assert article.paragraphs == ("Café talks began in Tokyo.", "The ministers met.", "They agreed on a plan.")
+    assert article.paragraphs == (
+        "Café talks began in Tokyo.",
+        "The ministers met.",
+        "They agreed on a plan.",
+    )
 
 
 def test_output_names_never_come_from_article_content(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "a.md").write_text("---\ntitle: ../../etc/evil\nurl: ../../x\n---\nThe ministers agreed on a new command on Sunday in Tokyo.\n")
+    (folder / "a.md").write_text(
+        "---\ntitle: ../../etc/evil\nurl: ../../x\n---\nThe ministers agreed on a new command on Sunday in Tokyo.\n"
+    )
     out = tmp_path / "out"
     build_brief(input_dir=folder, out=out, date=dt.date(2024, 7, 29))
     assert sorted(p.name for p in out.iterdir()) == [
-        "brief-2024-07-29.html", "brief-2024-07-29.json", "brief-2024-07-29.pdf", "brief-2024-07-29.txt",
+        "brief-2024-07-29.html",
+        "brief-2024-07-29.json",
+        "brief-2024-07-29.pdf",
+        "brief-2024-07-29.txt",
     ]
     assert not (tmp_path / "etc").exists()
 

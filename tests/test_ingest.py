@@ -60,12 +60,14 @@ def test_headline_line_becomes_the_title() -> None:
 
 def test_yaml_front_matter_gives_metadata() -> None:
     data = (
-        "---\ntitle: Allies upgrade command\nsource: Example Times\nurl: https://example.org/a\n"
-        "published: 2024-07-28\n---\nThe allies agreed on a new command on Sunday.\n"
-    ).encode()
+        b"---\ntitle: Allies upgrade command\nsource: Example Times\nurl: https://example.org/a\n"
+        b"published: 2024-07-28\n---\nThe allies agreed on a new command on Sunday.\n"
+    )
     article = parse_article(data, name="a.md")
     assert (article.title, article.outlet, article.url) == (
-        "Allies upgrade command", "Example Times", "https://example.org/a",
+        "Allies upgrade command",
+        "Example Times",
+        "https://example.org/a",
     )
     assert article.published is not None and article.published.isoformat() == "2024-07-28"
 

@@ -39,9 +39,22 @@ def test_brief_runs_offline_without_nltk_data(tmp_path: Path) -> None:
     env.update(NLTK_DATA=str(empty), HOME=str(tmp_path), no_proxy="*")
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, str(script), "brief", "--input", str(SEEDS), "--out", str(out),
-         "--date", "2024-07-29"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(script),
+            "brief",
+            "--input",
+            str(SEEDS),
+            "--out",
+            str(out),
+            "--date",
+            "2024-07-29",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     events = json.loads(Path(str(script) + ".events").read_text())
@@ -52,8 +65,12 @@ def test_brief_runs_offline_without_nltk_data(tmp_path: Path) -> None:
 
 def test_the_guard_would_catch_a_connection(tmp_path: Path) -> None:
     script = tmp_path / "probe.py"
-    script.write_text(GUARD.replace("from digest.cli import main\ncode = main(sys.argv[1:])",
-                                    "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\nexcept OSError:\n    pass\ncode = 0"))
+    script.write_text(
+        GUARD.replace(
+            "from digest.cli import main\ncode = main(sys.argv[1:])",
+            "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\nexcept OSError:\n    pass\ncode = 0",
+        )
+    )
     subprocess.run([sys.executable, str(script)], check=True, timeout=60)
     events = json.loads(Path(str(script) + ".events").read_text())
     assert events and events[0][0] in {"socket.getaddrinfo", "socket.connect"}

@@ -57,7 +57,7 @@ def test_pdf_bookmarks_are_the_section_headings(built: Built) -> None:
 class _Recorder(BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -80,7 +80,7 @@ def test_weasyprint_fetches_nothing_but_the_templates(
         f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">'
         f'<link rel="stylesheet" href="{secret.as_uri()}"></head>'
         f'<body><img src="http://127.0.0.1:{port}/a.png"><img src="file:///etc/passwd">'
-        f'<p>text</p></body></html>'
+        f"<p>text</p></body></html>"
     )
     try:
         with caplog.at_level(logging.WARNING):
@@ -96,7 +96,9 @@ def test_weasyprint_fetches_nothing_but_the_templates(
     assert "print.css" not in refused
 
 
-def test_rendering_the_seed_brief_logs_no_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_rendering_the_seed_brief_logs_no_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     import datetime as dt
 
     from digest.pipeline import build_brief
@@ -104,6 +106,9 @@ def test_rendering_the_seed_brief_logs_no_warning(tmp_path: Path, caplog: pytest
 
     with caplog.at_level(logging.WARNING):
         build_brief(input_dir=SEEDS, out=tmp_path, date=dt.date(2024, 7, 29))
-    problems = [r.getMessage() for r in caplog.records
-                if r.levelno >= logging.WARNING and "HarfBuzz-Subset" not in r.getMessage()]
+    problems = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and "HarfBuzz-Subset" not in r.getMessage()
+    ]
     assert problems == []

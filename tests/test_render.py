@@ -12,12 +12,13 @@ from digest.pipeline import Built
 from digest.render import (
     EMAIL_LIMIT_BYTES,
     render_email_html,
-    render_json,
     render_print_html,
     render_text,
 )
 
-HOSTILE = "Officials said </td></table><script>alert('x')</script> and {{ 7*7 }} {% raw %} <b>loudly</b>."
+HOSTILE = (
+    "Officials said </td></table><script>alert('x')</script> and {{ 7*7 }} {% raw %} <b>loudly</b>."
+)
 
 
 class Tree(HTMLParser):
@@ -42,13 +43,21 @@ class Tree(HTMLParser):
 def hostile_brief() -> Brief:
     sentence = Sentence(1, 0, 0, HOSTILE)
     point = Point(sentence, (1,), 1.0, 0)
-    article = Article(index=1, title="<img src=x onerror=alert(1)>", paragraphs=(HOSTILE,),
-                      outlet="{{ config }}", url="javascript:alert(1)")
+    article = Article(
+        index=1,
+        title="<img src=x onerror=alert(1)>",
+        paragraphs=(HOSTILE,),
+        outlet="{{ config }}",
+        url="javascript:alert(1)",
+    )
     return Brief(
-        title=load_profile().title, date=dt.date(2024, 7, 29), lead=(),
+        title=load_profile().title,
+        date=dt.date(2024, 7, 29),
+        lead=(),
         sections=(Section("Command structure", (point,)),),
         key_figures=(KeyFigure("<b>54,000</b>", HOSTILE, (1,)),),
-        sources=(article,), method="coverage",
+        sources=(article,),
+        method="coverage",
     )
 
 
@@ -80,15 +89,22 @@ def test_email_html_is_table_layout_with_inlined_css(built: Built) -> None:
     assert all(not (img.get("src") or "").startswith(("http", "//")) for img in tree.all("img"))
     styled = [a for _, a in tree.tags if a.get("style")]
     assert len(styled) > 20
-    assert not [a for _, a in tree.tags if a.get("class") and not a.get("style")
-                and _ not in ("html", "head", "meta", "title", "br")]
+    assert not [
+        a
+        for _, a in tree.tags
+        if a.get("class")
+        and not a.get("style")
+        and _ not in ("html", "head", "meta", "title", "br")
+    ]
     assert len(html.encode()) < EMAIL_LIMIT_BYTES
 
 
 def test_email_html_has_a_preheader_and_web_safe_fonts(built: Built) -> None:
     html = built.files["html"].read_text("utf-8")
     tree = Tree(html)
-    preheader = [a for t, a in tree.tags if t == "div" and "display: none" in (a.get("style") or "")]
+    preheader = [
+        a for t, a in tree.tags if t == "div" and "display: none" in (a.get("style") or "")
+    ]
     assert preheader
     for _, attrs in tree.tags:
         style = attrs.get("style") or ""

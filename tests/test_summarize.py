@@ -22,7 +22,9 @@ def points(corpus: Corpus) -> tuple:
     return select(corpus, rank(corpus))
 
 
-def test_every_point_is_a_verbatim_sentence_of_its_first_source(corpus: Corpus, points: tuple) -> None:
+def test_every_point_is_a_verbatim_sentence_of_its_first_source(
+    corpus: Corpus, points: tuple
+) -> None:
     articles = {a.index: a for a in read_folder(SEEDS).articles}
     for point in points:
         assert point.sources[0] == point.sentence.article

@@ -41,12 +41,21 @@ def test_sentences_of_an_article_are_verbatim_and_numbered() -> None:
     article = make_article("One sentence here. Two sentences here.\nA third one.", index=4)
     found = article_sentences(article)
     assert [s.text for s in found] == ["One sentence here.", "Two sentences here.", "A third one."]
-    assert [(s.article, s.paragraph, s.position) for s in found] == [(4, 0, 0), (4, 0, 1), (4, 1, 2)]
+    assert [(s.article, s.paragraph, s.position) for s in found] == [
+        (4, 0, 0),
+        (4, 0, 1),
+        (4, 1, 2),
+    ]
 
 
 def test_words_keep_inner_hyphens_and_drop_punctuation() -> None:
     assert words("A three-star U.S. general, 54,000 troops!") == (
-        "a", "three-star", "u.s", "general", "54,000", "troops",
+        "a",
+        "three-star",
+        "u.s",
+        "general",
+        "54,000",
+        "troops",
     )
 
 
