@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 # A paragraph that ends like a sentence: final punctuation, maybe inside quotes/brackets.
 _SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’)\]]+)?$|[.!?…]\s*[\"'”’]$")
+_HEADING_WORDS = 25  # a longer block without final punctuation is a cut-off paragraph
 _BULLET = re.compile(r"^(?:[-*•–—▪●◦]|\d{1,2}[.)])\s+")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _CAPTION = re.compile(r"^[A-Z][A-Z .,'’-]+\s*[–—-]\s*\d{1,2}/\d{1,2}/\d{2,4}\s*:")
@@ -144,11 +145,10 @@ def _noise(block: str) -> str | None:
         return kind
     if _MD_HEADING.match(block):
         return "subheading"
-    if _BULLET.match(block) and not _SENTENCE_END.search(block):
+    short = len(block.split()) <= _HEADING_WORDS
+    if _BULLET.match(block) and short and not _SENTENCE_END.search(block):
         return "list item"
-    if block.endswith(":"):
-        return "subheading"
-    if not _SENTENCE_END.search(block):
+    if short and (block.endswith(":") or not _SENTENCE_END.search(block)):
         return "subheading"
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from digest.config import Profile
@@ -35,7 +36,7 @@ def compose(
     ranked = sorted(points, key=lambda p: p.rank)
     lead = tuple(ranked[:LEAD_POINTS]) if len(ranked) > LEAD_POINTS + 2 else ()
     body = ranked[len(lead) :]
-    return Brief(
+    brief = Brief(
         title=profile.title,
         subtitle=profile.subtitle,
         date=date,
@@ -45,6 +46,34 @@ def compose(
         sources=tuple(articles),
         method=method,
         skipped=tuple(skipped),
+        articles_read=len(articles),
+    )
+    return cited_only(brief)
+
+
+def cited_only(brief: Brief) -> Brief:
+    """Keep the sources the brief cites, numbered 1..n in input order.
+
+    A brief of thousands of articles lists the few it quotes, not all it read."""
+    cited = {n for p in brief.points for n in p.sources}
+    cited |= {n for k in brief.key_figures for n in k.sources}
+    kept = [a for a in brief.sources if a.index in cited]
+    number = {a.index: new for new, a in enumerate(kept, 1)}
+
+    def point(p: Point) -> Point:
+        sentence = replace(p.sentence, article=number[p.sentence.article])
+        return replace(p, sentence=sentence, sources=tuple(number[n] for n in p.sources))
+
+    return replace(
+        brief,
+        lead=tuple(point(p) for p in brief.lead),
+        sections=tuple(
+            replace(s, points=tuple(point(p) for p in s.points)) for s in brief.sections
+        ),
+        key_figures=tuple(
+            replace(k, sources=tuple(number[n] for n in k.sources)) for k in brief.key_figures
+        ),
+        sources=tuple(replace(a, index=number[a.index]) for a in kept),
     )
 
 

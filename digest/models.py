@@ -91,6 +91,7 @@ class Brief:
     method: str
     skipped: tuple[Skipped, ...] = ()
     subtitle: str = ""
+    articles_read: int = 0
     generated: dt.datetime = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
     )

@@ -107,6 +107,7 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
         ],
         "sources": [_source_dict(a) for a in brief.sources],
         "skipped": [{"name": s.name, "reason": s.reason} for s in brief.skipped],
+        "articles_read": brief.articles_read,
         "method": brief.method,
         "generated": brief.generated.isoformat(),
         "generator": f"digest {__version__}",
@@ -153,7 +154,16 @@ def view(brief: Brief) -> dict[str, Any]:
         "words": brief.word_count,
         "version": __version__,
         "preheader": _preheader(brief),
+        "tally": _tally(brief),
     }
+
+
+def _tally(brief: Brief) -> str:
+    """"16 points quoted from 5 sources", or "… from 12 of 5,000 articles read"."""
+    points, cited = len(brief.points), len(brief.sources)
+    if brief.articles_read > cited:
+        return f"{points} points quoted from {cited} of {brief.articles_read:,} articles read"
+    return f"{points} points quoted from {cited} sources"
 
 
 def _source_view(article: Article) -> SourceView:

@@ -67,10 +67,12 @@ def _hostile_folder(folder: Path, base: str, secret: Path) -> None:
 
 
 def test_nothing_an_article_names_is_fetched_and_markup_stays_text(
-    tmp_path: Path, article_dir: Path, server: str
+    tmp_path: Path, server: str
 ) -> None:
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"\x89PNG secret")
+    article_dir = tmp_path / "articles"
+    article_dir.mkdir()
     _hostile_folder(article_dir, server, secret)
     out = tmp_path / "out"
     built = build_brief(input_dir=article_dir, out=out, date=dt.date(2024, 7, 29), length=40)
@@ -91,7 +93,7 @@ def test_nothing_an_article_names_is_fetched_and_markup_stays_text(
         assert " ".join(point.text.split()[:6]) in pdf_text
     data = json.loads(built.files["json"].read_text())
     assert MARKUP in json.dumps(data, ensure_ascii=False)
-    page = next(a for a in built.brief.sources if a.path and a.path.name == "page.html")
+    page = next(a for a in built.ingested.articles if a.path and a.path.name == "page.html")
     assert "img" not in page.text and "script" not in page.text.lower()
     assert "<b>plan</b>" in page.text  # escaped in the source, literal text here
 
