@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from digest import __version__
-from digest.config import load_profile
+from digest.config import load_mail_settings, load_profile
 from digest.errors import DigestError
 from digest.methods import DEFAULT_METHOD, METHODS
-from digest.pipeline import build_brief, default_input, summarize_folder
+from digest.pipeline import build_brief, default_input, send_brief, summarize_folder
 
 log = logging.getLogger("digest")
 
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_brief(commands)
     _add_summarize(commands)
+    _add_send(commands)
     return parser
 
 
@@ -108,6 +109,33 @@ def _add_summarize(commands: argparse._SubParsersAction) -> None:
     summarize.set_defaults(run=_run_summarize)
 
 
+def _add_send(commands: argparse._SubParsersAction) -> None:
+    send = commands.add_parser(
+        "send",
+        help="email the brief (HTML with a text alternative) over SMTP, once per date",
+        description="Email out/brief-DATE.html, building the brief first if it is missing. "
+        "Each (date, recipient) is recorded in a delivery ledger, so a second send of the same "
+        "date sends nothing. Settings come from digest.toml's [mail] table and DIGEST_SMTP_* / "
+        "DIGEST_MAIL_* environment variables (the password only from DIGEST_SMTP_PASSWORD).",
+    )
+    send.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
+                      help="folder holding the brief's files (default: ./out)")
+    send.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                      help="the brief's date (default: today)")
+    send.add_argument("--to", action="append", default=[], metavar="ADDR",
+                      help="recipient, repeatable; replaces DIGEST_MAIL_TO and the config's 'to'")
+    send.add_argument("--attach-pdf", action="store_true",
+                      help="attach the PDF edition too")
+    send.add_argument("--dry-run", action="store_true",
+                      help="write out/brief-DATE.eml instead of sending; the ledger is untouched")
+    send.add_argument("--force", action="store_true",
+                      help="send even to recipients the ledger says already have this brief")
+    send.add_argument("--config", type=Path, default=None, metavar="FILE",
+                      help="config file with a [mail] table (default: $DIGEST_CONFIG, else "
+                      "./digest.toml if present)")
+    send.set_defaults(run=_run_send)
+
+
 def _run_brief(args: argparse.Namespace) -> int:
     date = args.date or dt.date.today()
     input_dir = args.input or default_input()
@@ -126,6 +154,29 @@ def _run_brief(args: argparse.Namespace) -> int:
         date.isoformat(), len(ingested.articles), len(ingested.skipped),
         len(built.brief.points), built.pages, names,
     )
+    return EXIT_OK
+
+
+def _run_send(args: argparse.Namespace) -> int:
+    date = args.date or dt.date.today()
+    sent = send_brief(
+        out=args.out,
+        date=date,
+        settings=load_mail_settings(args.config),
+        to=args.to,
+        attach_pdf=args.attach_pdf,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    if sent.eml is not None:
+        log.info("send %s: dry run, nothing sent -> %s", date.isoformat(), sent.eml)
+    elif not sent.sent:
+        log.info("send %s: already sent to %s; nothing sent (use --force to send again)",
+                 date.isoformat(), ", ".join(sent.skipped))
+    else:
+        skipped = f"; already sent to {len(sent.skipped)}" if sent.skipped else ""
+        log.info("send %s: sent to %d recipient(s)%s, Message-ID %s", date.isoformat(),
+                 len(sent.sent), skipped, sent.message_id)
     return EXIT_OK
 
 

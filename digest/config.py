@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from importlib import resources
@@ -216,7 +216,7 @@ def load_mail_settings(
         raise ConfigError(f"{where}: 'password' is never read from a file; "
                           "set DIGEST_SMTP_PASSWORD in the environment instead")
     _no_unknown(table, _MAIL_KEYS, where)
-    raw: dict[str, Any] = {}
+    raw: dict[str, tuple[Any, str]] = {}
     for name, (var, key) in _MAIL_SOURCES.items():
         if var and env.get(var, "").strip():
             raw[name] = (env[var].strip(), var)
@@ -225,30 +225,38 @@ def load_mail_settings(
     return _mail_settings(raw, env, source=data.get("source", "environment"))
 
 
-def _mail_settings(raw: dict[str, Any], env: Mapping[str, str], *, source: str) -> MailSettings:
-    security = _choice(*raw.get("security", ("starttls", "")), MAIL_SECURITY)
-    user = _optional_text(*raw["user"]) if "user" in raw else None
+def _mail_settings(raw: dict[str, tuple[Any, str]], env: Mapping[str, str], *,
+                   source: str) -> MailSettings:
+    """Validate each (value, where-it-came-from) pair; absent settings take defaults."""
+
+    def get(name: str, check: Callable[[Any, str], Any], default: Any = None) -> Any:
+        return check(*raw[name]) if name in raw else default
+
+    security = get("security", lambda v, w: _choice(v, w, MAIL_SECURITY), "starttls")
+    user = get("user", _optional_text)
     if user and security == "none":
         raise ConfigError("DIGEST_SMTP_USER is set but DIGEST_SMTP_SECURITY is 'none': the "
                           "password would cross the network in clear; use starttls or ssl")
-    ca_file = _optional_text(*raw["ca_file"]) if "ca_file" in raw else None
+    ca_file = get("ca_file", _optional_text)
     state_dir = env.get("DIGEST_STATE_DIR", "").strip()
     return MailSettings(
-        host=_optional_text(*raw["host"]) if "host" in raw else None,
-        port=_number(*raw["port"], int, 1, 65535) if "port" in raw else DEFAULT_PORTS[security],
+        host=get("host", _optional_text),
+        port=get("port", lambda v, w: _number(v, w, int, 1, 65535), DEFAULT_PORTS[security]),
         security=security,
         user=user,
         password=env.get("DIGEST_SMTP_PASSWORD") or None,
-        sender=_sender(*raw["sender"]) if "sender" in raw else None,
-        to=parse_addresses(*raw["to"]) if "to" in raw else (),
+        sender=get("sender", _sender),
+        to=get("to", parse_addresses, ()),
         ca_file=Path(ca_file) if ca_file else None,
-        timeout=_number(*raw["timeout"], float, 1, 600) if "timeout" in raw else 30.0,
-        list_unsubscribe=_optional_text(*raw["list_unsubscribe"])
-        if "list_unsubscribe" in raw else None,
-        list_unsubscribe_post=_flag(*raw.get("list_unsubscribe_post", (False, ""))),
+        timeout=get("timeout", lambda v, w: _number(v, w, float, 1, 600), 30.0),
+        list_unsubscribe=get("list_unsubscribe", _optional_text),
+        list_unsubscribe_post=get("list_unsubscribe_post", _flag, False),
         state_dir=Path(state_dir) if state_dir else None,
         source=source,
     )
+
+
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
 
 def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
@@ -261,9 +269,6 @@ def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
         if not _ADDRESS.fullmatch(address):
             raise ConfigError(f"{where}: {address!r} is not an email address like name@example.org")
     return addresses
-
-
-_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
 
 def _sender(value: Any, where: str) -> str:

@@ -1,0 +1,187 @@
+"""Remember who has been sent which brief: (date, recipient) → pending, sent or failed.
+
+The ledger is a SQLite file, `deliveries.sqlite3`, in the state folder: `state/` beside
+the output folder (`out.parent / "state"`), or the folder named by DIGEST_STATE_DIR.
+
+Exactly-once, as far as SMTP allows. SMTP cannot make a send and a ledger write one atomic
+step, so digest chooses **at most once** by default:
+
+1. Before connecting, every recipient about to be sent to is marked `pending`, with the
+   Message-ID, and committed.
+2. When the server answers, each row becomes `sent` or `failed` (with the server's answer).
+3. A row still `pending` at the next run means the outcome is unknown: a crash, a kill or a
+   lost connection came between handing the message over and recording the answer. The
+   next `digest send` for that date refuses to send to anyone and says so; the operator
+   checks a mailbox and reruns with `--force`. A forced resend carries the same Message-ID
+   (it depends only on the date and the recipient list), so mail systems that
+   de-duplicate on it drop the copy.
+
+`sent` rows are skipped (nothing is sent twice without `--force`); `failed` rows are
+retried by the next run, since the server said it did not take the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from digest.errors import MailError
+
+FILE_NAME = "deliveries.sqlite3"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    date TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    message_id TEXT NOT NULL,
+    answer TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    PRIMARY KEY (date, recipient)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    date: dt.date
+    recipient: str
+    status: str
+    message_id: str
+    answer: str
+    updated: dt.datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a send may do now. Only `send` has been marked pending."""
+
+    send: tuple[str, ...] = ()  # to send now, marked pending
+    sent: tuple[str, ...] = ()  # already delivered: skipped
+    unknown: tuple[Entry, ...] = ()  # pending from an earlier run: outcome unknown
+
+
+def state_dir(out: Path, configured: Path | None = None) -> Path:
+    """DIGEST_STATE_DIR when set (passed in as `configured`), else `state` beside `out`."""
+    return configured if configured is not None else out.resolve().parent / "state"
+
+
+class Ledger:
+    """The delivery ledger; use as a context manager, or call `close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise MailError(f"{path}: cannot open the delivery ledger ({exc})") from exc
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> Ledger:
+        return cls(folder / FILE_NAME)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def claim(
+        self, date: dt.date, recipients: Sequence[str], *, message_id: str, force: bool = False
+    ) -> Claim:
+        """Decide who gets the brief now and mark them pending, in one transaction."""
+        with self._transaction():
+            known = {e.recipient: e for e in self._entries(date)}
+            current = [known.get(_key(r)) for r in recipients]
+            unknown = tuple(e for e in current if e is not None and e.status == PENDING)
+            if unknown and not force:
+                return Claim(unknown=unknown)
+            if force:
+                sent: tuple[str, ...] = ()
+            else:
+                sent = tuple(
+                    r
+                    for r, e in zip(recipients, current, strict=True)
+                    if e is not None and e.status == SENT
+                )
+            send = tuple(r for r in recipients if r not in sent)
+            self._write(date, {r: "" for r in send}, PENDING, message_id)
+        return Claim(send=send, sent=sent)
+
+    def record(
+        self,
+        date: dt.date,
+        *,
+        message_id: str,
+        sent: Iterable[str] = (),
+        failed: Mapping[str, str] | None = None,
+        unknown: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store the server's verdict; `unknown` rows stay pending, with the reason."""
+        with self._transaction():
+            self._write(date, {r: "" for r in sent}, SENT, message_id)
+            self._write(date, dict(failed or {}), FAILED, message_id)
+            self._write(date, dict(unknown or {}), PENDING, message_id)
+
+    def entries(self, date: dt.date) -> tuple[Entry, ...]:
+        return self._entries(date)
+
+    def _entries(self, date: dt.date) -> tuple[Entry, ...]:
+        rows = self._query(
+            "SELECT recipient, status, message_id, answer, updated FROM deliveries "
+            "WHERE date = ? ORDER BY recipient",
+            (date.isoformat(),),
+        )
+        return tuple(
+            Entry(date, r, s, m, a, dt.datetime.fromisoformat(u)) for r, s, m, a, u in rows
+        )
+
+    def _write(
+        self, date: dt.date, answers: Mapping[str, str], status: str, message_id: str
+    ) -> None:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        self._query(
+            "INSERT INTO deliveries (date, recipient, status, message_id, answer, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (date, recipient) DO UPDATE SET "
+            "status = excluded.status, message_id = excluded.message_id, "
+            "answer = excluded.answer, updated = excluded.updated",
+            [(date.isoformat(), _key(r), status, message_id, a, now) for r, a in answers.items()],
+            many=True,
+        )
+
+    def _query(self, sql: str, params: object, *, many: bool = False) -> list[tuple]:
+        try:
+            if many:
+                self._db.executemany(sql, params)  # type: ignore[arg-type]
+                return []
+            return self._db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        except sqlite3.Error as exc:
+            raise MailError(f"{self.path}: delivery ledger failed ({exc})") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE: two sends of one date cannot both claim a recipient."""
+        self._query("BEGIN IMMEDIATE", ())
+        try:
+            yield
+        except BaseException:
+            self._query("ROLLBACK", ())
+            raise
+        self._query("COMMIT", ())
+
+
+def _key(recipient: str) -> str:
+    return recipient.strip().lower()

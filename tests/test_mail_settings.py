@@ -1,0 +1,120 @@
+"""Mail settings: the config file's [mail] table, overridden by DIGEST_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config_file, load_mail_settings
+from digest.errors import ConfigError
+
+BASE = {"DIGEST_MAIL_FROM": "Digest <digest@example.org>", "DIGEST_MAIL_TO": "a@example.net"}
+
+
+@pytest.fixture(autouse=True)
+def _away_from_any_digest_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DIGEST_CONFIG the loader reads ./digest.toml: run where there is none."""
+    monkeypatch.chdir(tmp_path)
+
+
+def config(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "digest.toml"
+    path.write_text(text)
+    return {"DIGEST_CONFIG": str(path)}
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    env = config(
+        tmp_path,
+        '[mail]\nhost = "file.example.org"\nport = 2525\n'
+        'to = ["x@example.net", "y@example.net"]\nfrom = "f@example.org"\n',
+    )
+    settings = load_mail_settings(
+        None,
+        {
+            **env,
+            "DIGEST_SMTP_HOST": "env.example.org",
+            "DIGEST_MAIL_TO": "p@example.net, q@example.net",
+        },
+    )
+    assert settings.host == "env.example.org" and settings.port == 2525
+    assert settings.to == ("p@example.net", "q@example.net")
+    assert settings.sender == "f@example.org" and settings.security == "starttls"
+
+
+def test_the_port_follows_the_security_unless_given() -> None:
+    assert (
+        load_mail_settings(None, {"DIGEST_SMTP_SECURITY": "ssl", "DIGEST_CONFIG": ""}).port == 465
+    )
+    assert load_mail_settings(None, {"DIGEST_SMTP_SECURITY": "starttls"}).port == 587
+
+
+def test_the_password_comes_only_from_the_environment_and_is_never_shown(tmp_path: Path) -> None:
+    settings = load_mail_settings(
+        None, {**BASE, "DIGEST_SMTP_USER": "u", "DIGEST_SMTP_PASSWORD": "hunter2"}
+    )
+    assert settings.password == "hunter2" and "hunter2" not in repr(settings)
+    env = config(tmp_path, '[mail]\npassword = "hunter2"\n')
+    with pytest.raises(
+        ConfigError, match=r"'password' is never read from a file.*DIGEST_SMTP_PASSWORD"
+    ):
+        load_mail_settings(None, env)
+
+
+@pytest.mark.parametrize(
+    ("name", "variable"),
+    [("host", "DIGEST_SMTP_HOST"), ("sender", "DIGEST_MAIL_FROM"), ("to", "DIGEST_MAIL_TO")],
+)
+def test_a_missing_setting_is_named(name: str, variable: str) -> None:
+    settings = load_mail_settings(None, {})
+    key = {"sender": "from"}.get(name, name)
+    with pytest.raises(ConfigError, match=f"'{key}' is missing: set {variable}"):
+        settings.require(name)
+
+
+def test_unknown_keys_and_tables_are_errors_that_name_them(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown key.*hostname"):
+        load_mail_settings(None, config(tmp_path, '[mail]\nhostname = "x"\n'))
+    with pytest.raises(ConfigError, match=r"unknown key.*mailer"):
+        load_mail_settings(None, config(tmp_path, '[mailer]\nhost = "x"\n'))
+
+
+def test_a_sources_table_is_accepted_for_later(tmp_path: Path) -> None:
+    env = config(tmp_path, '[sources]\nfeeds = ["https://example.org/rss"]\n[mail]\nhost = "h"\n')
+    assert load_config_file(None, env)["sources"] == {"feeds": ["https://example.org/rss"]}
+    assert load_mail_settings(None, env).host == "h"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DIGEST_SMTP_PORT", "smtp", "DIGEST_SMTP_PORT: 'smtp' is not a number"),
+        ("DIGEST_SMTP_PORT", "70000", "not a number from 1 to 65535"),
+        ("DIGEST_SMTP_SECURITY", "tls", "'tls' is not one of starttls, ssl, none"),
+        ("DIGEST_MAIL_TO", "a@example.net, nobody", "'nobody' is not an email address"),
+        ("DIGEST_MAIL_FROM", "Digest", "'Digest' is not an address"),
+    ],
+)
+def test_bad_values_are_errors_that_say_where(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_mail_settings(None, {variable: value})
+
+
+def test_a_login_over_plain_smtp_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"in clear"):
+        load_mail_settings(None, {"DIGEST_SMTP_SECURITY": "none", "DIGEST_SMTP_USER": "u"})
+
+
+def test_an_explicit_config_path_wins_and_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read config file"):
+        load_mail_settings(tmp_path / "nope.toml", {})
+    env = config(tmp_path, '[mail]\nhost = "from-env-path"\n')
+    other = tmp_path / "other.toml"
+    other.write_text('[mail]\nhost = "from-option"\n')
+    assert load_mail_settings(other, env).host == "from-option"
+
+
+def test_the_state_folder_comes_from_the_environment(tmp_path: Path) -> None:
+    assert load_mail_settings(None, {}).state_dir is None
+    assert load_mail_settings(None, {"DIGEST_STATE_DIR": str(tmp_path)}).state_dir == tmp_path
