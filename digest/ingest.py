@@ -212,7 +212,7 @@ def _date(value: object) -> dt.date | None:
 
 
 def _first_sentence(paragraph: str) -> str:
-    sentences = split_sentences(paragraph)
+    sentences = split_sentences(paragraph[:600])  # a title needs no more
     return sentences[0] if sentences else paragraph
 
 
