@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from digest.config import Profile
-from digest.corpus import Corpus
+from digest.corpus import Corpus, is_dangling
 from digest.models import Article, Brief, KeyFigure, Point, Section, Skipped
 from digest.text import stem, words
 
@@ -81,16 +81,38 @@ def cited_only(brief: Brief) -> Brief:
 
 
 def sectionize(points: Sequence[Point], profile: Profile) -> tuple[Section, ...]:
-    """Group points under the profile's sections, in profile order, best point first."""
+    """Group points under the profile's sections, in profile order, best point first.
+
+    A point that leans on the sentence before it (see corpus.is_dangling) follows that
+    sentence's point, in its section, so the pair reads as the source wrote it."""
     buckets: dict[str, list[Point]] = {spec.title: [] for spec in profile.sections}
     buckets[profile.other] = []
-    for point in points:
-        buckets[section_of(point.text, profile) or profile.other].append(point)
-    return tuple(
-        Section(title, tuple(sorted(found, key=lambda p: p.rank)))
-        for title, found in buckets.items()
-        if found
-    )
+    followers = _followers(points)
+    led = {id(f) for f in followers.values()}
+    for point in sorted(points, key=lambda p: p.rank):
+        if id(point) not in led:
+            buckets[section_of(point.text, profile) or profile.other].append(point)
+    sections = []
+    for title, found in buckets.items():
+        chain = []
+        for point in found:
+            while point is not None:
+                chain.append(point)
+                point = followers.get(id(point))
+        if chain:
+            sections.append(Section(title, tuple(chain)))
+    return tuple(sections)
+
+
+def _followers(points: Sequence[Point]) -> dict[int, Point]:
+    """id(point) → the dangling point that continues it in the same article."""
+    at = {(p.sentence.article, p.sentence.position): p for p in points}
+    follows = {}
+    for p in points:
+        before = at.get((p.sentence.article, p.sentence.position - 1))
+        if before is not None and is_dangling(p.text):
+            follows[id(before)] = p
+    return follows
 
 
 def section_of(text: str, profile: Profile) -> str | None:

@@ -140,6 +140,7 @@ _DANGLING_START = re.compile(
     r"^(?:he|she|it|they|his|her|its|their|them|this|these|those|that|such|"
     r"however|but|and|or|so|also|yet|still|then|thus|hence|meanwhile|moreover|furthermore|"
     r"additionally|in addition|instead|otherwise|nevertheless|nonetheless|likewise|"
+    r"in summary|in short|in conclusion|to sum up|overall|finally|as such|again|"
     r"similarly|besides|indeed|as a result|for example|for instance|in contrast|"
     r"on the other hand|the official|the move|the decision|the plan|the review|the change|"
     r"the announcement|the step|the initiative|the deal|the agreement|the memorandum)\b",

@@ -143,3 +143,13 @@ def test_compose_uses_the_profile_title() -> None:
     )
     assert brief.title == "Test brief"
     assert [s.title for s in brief.sections] == ["Weather"]
+
+
+def test_a_dangling_point_follows_the_sentence_it_leans_on() -> None:
+    lead_in = Point(Sentence(2, 0, 4, "Japan will expand missile production under a US licence next year."), (2,), 1.0, 0)
+    other = _point("The new command will be led by a three-star general.", 1)
+    follower = Point(Sentence(2, 0, 5, "This initiative aims to deter nuclear threats from Russia and China."), (2,), 1.0, 2)
+    sections = sectionize([lead_in, other, follower], PROFILE)
+    industry = next(s for s in sections if s.title == "Defense industry")
+    assert [p.rank for p in industry.points] == [0, 2]
+    assert all(follower not in s.points for s in sections if s.title != "Defense industry")
