@@ -139,6 +139,7 @@ class SourceView:
 
 
 def view(brief: Brief) -> dict[str, Any]:
+    shown = _shown_sources(brief)
     return {
         "brief": brief,
         "date_long": brief.date.strftime("%A, %-d %B %Y"),
@@ -148,7 +149,8 @@ def view(brief: Brief) -> dict[str, Any]:
         "lead_text": " ".join(p.text for p in brief.lead),
         "sections": brief.sections,
         "key_figures": brief.key_figures,
-        "sources": [_source_view(a) for a in brief.sources],
+        "sources": [_source_view(a) for a in brief.sources if a.index in shown],
+        "unlisted": len(brief.sources) - len(shown),
         "skipped": brief.skipped,
         "points": len(brief.points),
         "words": brief.word_count,
@@ -178,9 +180,19 @@ def _preheader(brief: Brief) -> str:
     return textwrap.shorten(first, 140, placeholder="…")
 
 
+MAX_CITED = 6  # numbers shown per point; the JSON edition keeps every source
+
+
 def cite(sources: tuple[int, ...]) -> str:
-    """Source numbers as a reader cites them, unbreakable: [1, 3]."""
-    return "[" + ",\u00a0".join(str(n) for n in sources) + "]"
+    """Source numbers as a reader cites them, unbreakable: [1, 3] or [1, 2, … +40]."""
+    shown = ",\u00a0".join(str(n) for n in sources[:MAX_CITED])
+    more = len(sources) - MAX_CITED
+    return f"[{shown}\u00a0+{more}]" if more > 0 else f"[{shown}]"
+
+
+def _shown_sources(brief: Brief) -> set[int]:
+    cited = [p.sources for p in brief.points] + [k.sources for k in brief.key_figures]
+    return {n for sources in cited for n in sources[:MAX_CITED]}
 
 
 def short_title(title: str, width: int = 110) -> str:

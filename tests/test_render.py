@@ -141,3 +141,20 @@ def test_text_edition_has_every_point_and_the_sources(built: Built) -> None:
         assert section.title.upper() in text
     assert "SOURCES" in text and "Monday, 29 July 2024" in text
     assert max(len(line) for line in text.splitlines()) <= 78
+
+
+def test_long_citations_are_shortened_and_the_rest_stays_in_json() -> None:
+    from digest.render import cite, view
+
+    assert cite((1, 3)) == "[1,\u00a03]"
+    assert cite(tuple(range(1, 11))) == "[1,\u00a02,\u00a03,\u00a04,\u00a05,\u00a06\u00a0+4]"
+    brief = hostile_brief()
+    many = tuple(Article(index=n, title=f"Source {n}", paragraphs=("x",)) for n in range(1, 11))
+    point = Point(Sentence(1, 0, 0, "A fact that ten outlets reported on the same day."), tuple(range(1, 11)), 1.0, 0)
+    brief = Brief(title="T", date=dt.date(2024, 7, 29), lead=(), sections=(Section("S", (point,)),),
+                  key_figures=(), sources=many, method="coverage")
+    seen = view(brief)
+    assert [s.n for s in seen["sources"]] == [1, 2, 3, 4, 5, 6]
+    assert seen["unlisted"] == 4
+    assert "4 more sources" in render_text(brief)
+    assert len(json.loads(render_json(brief))["sources"]) == 10
