@@ -144,7 +144,7 @@ def test_text_edition_has_every_point_and_the_sources(built: Built) -> None:
 
 
 def test_long_citations_are_shortened_and_the_rest_stays_in_json() -> None:
-    from digest.render import cite, view
+    from digest.render import cite, render_json, view
 
     assert cite((1, 3)) == "[1,\u00a03]"
     assert cite(tuple(range(1, 11))) == "[1,\u00a02,\u00a03,\u00a04,\u00a05,\u00a06\u00a0+4]"
