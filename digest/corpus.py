@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+from scipy import sparse
+
 from digest.models import Article, Sentence
 from digest.text import article_sentences, content_stems
 
@@ -101,12 +104,25 @@ class Corpus:
         return tuple(out)
 
     @cached_property
-    def postings(self) -> dict[str, list[int]]:
+    def postings(self) -> dict[str, np.ndarray]:
         index: dict[str, list[int]] = defaultdict(list)
         for i, vec in enumerate(self.vectors):
             for w in vec:
                 index[w].append(i)
-        return index
+        return {w: np.asarray(rows, dtype=np.int64) for w, rows in index.items()}
+
+    @cached_property
+    def matrix(self) -> sparse.csr_matrix:
+        """The unit vectors as rows of a sparse matrix, to compare one row with many."""
+        columns: dict[str, int] = {}
+        indptr, indices, data = [0], [], []
+        for vec in self.vectors:
+            for w, v in vec.items():
+                indices.append(columns.setdefault(w, len(columns)))
+                data.append(v)
+            indptr.append(len(indices))
+        shape = (len(self.vectors), max(len(columns), 1))
+        return sparse.csr_matrix((data, indices, indptr), shape=shape, dtype=np.float64)
 
     def similarity(self, i: int, j: int) -> float:
         a, b = self.vectors[i], self.vectors[j]
@@ -130,8 +146,19 @@ class Corpus:
         A lower threshold finds sentences that merely overlap it (for redundancy)."""
         vec = self.vectors[i]
         rare = sorted(vec, key=vec.__getitem__, reverse=True)[:8]
-        candidates = {j for w in rare for j in self.postings[w]} - {i}
-        return sorted(j for j in candidates if self.same_fact(i, j, threshold))
+        if not rare:
+            return []
+        candidates = np.unique(np.concatenate([self.postings[w] for w in rare]))
+        scores = self.matrix[candidates] @ self.matrix[i].T
+        scores = np.asarray(scores.todense()).ravel()
+        close = candidates[scores >= min(threshold, SAME_FIGURE)]
+        sims = scores[scores >= min(threshold, SAME_FIGURE)]
+        found = [
+            int(j)
+            for j, sim in zip(close, sims, strict=True)
+            if j != i and (sim >= threshold or self.figures[i] & self.figures[int(j)])
+        ]
+        return sorted(found)
 
 
 # Standing alone -----------------------------------------------------------------------
