@@ -94,11 +94,12 @@ def sectionize(points: Sequence[Point], profile: Profile) -> tuple[Section, ...]
             buckets[section_of(point.text, profile) or profile.other].append(point)
     sections = []
     for title, found in buckets.items():
-        chain = []
-        for point in found:
-            while point is not None:
-                chain.append(point)
-                point = followers.get(id(point))
+        chain: list[Point] = []
+        for head in found:
+            link: Point | None = head
+            while link is not None:
+                chain.append(link)
+                link = followers.get(id(link))
         if chain:
             sections.append(Section(title, tuple(chain)))
     return tuple(sections)
