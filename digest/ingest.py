@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+_PROGRESS_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,10 @@ def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: dict[str, str] = {}
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    for number, path in enumerate(entries, 1):
+        if number % _PROGRESS_EVERY == 0:
+            log.info("reading %s: %d of %d files", folder, number, len(entries))
         if path.name.startswith("."):
             continue
         try:
