@@ -151,13 +151,11 @@ class Corpus:
         candidates = np.unique(np.concatenate([self.postings[w] for w in rare]))
         scores = self.matrix[candidates] @ self.matrix[i].T
         scores = np.asarray(scores.todense()).ravel()
-        close = candidates[scores >= min(threshold, SAME_FIGURE)]
-        sims = scores[scores >= min(threshold, SAME_FIGURE)]
-        found = [
-            int(j)
-            for j, sim in zip(close, sims, strict=True)
-            if j != i and (sim >= threshold or self.figures[i] & self.figures[int(j)])
-        ]
+        found = {int(j) for j in candidates[scores >= threshold]}
+        if self.figures[i]:  # a weaker match counts when both quote the same figure
+            weak = candidates[(scores >= SAME_FIGURE) & (scores < threshold)]
+            found.update(int(j) for j in weak if self.figures[i] & self.figures[int(j)])
+        found.discard(i)
         return sorted(found)
 
 
