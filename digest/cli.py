@@ -10,14 +10,31 @@ import datetime as dt
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from digest import __version__
-from digest.config import load_mail_settings, load_profile
-from digest.errors import DigestError
+from digest.config import (
+    SourceSettings,
+    check_feed_url,
+    load_mail_settings,
+    load_profile,
+    load_source_settings,
+    pause_stage,
+)
+from digest.errors import ConfigError, DigestError
 from digest.methods import DEFAULT_METHOD, METHODS
-from digest.pipeline import build_brief, default_input, send_brief, summarize_folder
+from digest.pipeline import (
+    build_brief,
+    default_input,
+    describe,
+    run_once,
+    send_brief,
+    serve,
+    summarize_folder,
+)
+from digest.schedule import DEFAULT_CATCH_UP, parse_at, zone
 
 log = logging.getLogger("digest")
 
@@ -67,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_brief(commands)
     _add_summarize(commands)
     _add_send(commands)
+    _add_run(commands)
+    _add_schedule(commands)
     return parser
 
 
@@ -134,6 +153,130 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
                       help="config file with a [mail] table (default: $DIGEST_CONFIG, else "
                       "./digest.toml if present)")
     send.set_defaults(run=_run_send)
+
+
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser(
+        "run",
+        help="one daily run: gather new articles, build the brief, email it, record it",
+        description="Gather the articles from the inbox folder and the feeds that no earlier "
+        "brief carried, build the brief for DATE, write its files into --out, email it as "
+        "`digest send` does, and record the run in state/runs.sqlite3. A second run of a date "
+        "does nothing and says so; a day with nothing new sends no email. Sources come from "
+        "--input/--feed or the [sources] table of digest.toml; mail settings as for send.",
+    )
+    run.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                     help="the day to brief (default: today)")
+    run.add_argument("--force", action="store_true",
+                     help="redo a date already done: gather, build and send it again")
+    _add_daily_options(run)
+    run.set_defaults(run=_run_run)
+
+
+def _add_schedule(commands: argparse._SubParsersAction) -> None:
+    schedule = commands.add_parser(
+        "schedule",
+        help="daemon: do `digest run` every day at a local time, until SIGTERM or SIGINT",
+        description="Stay running and do `digest run` every day at --at. On start, catch up "
+        "today's run if it was due less than --catch-up hours ago. A failed run is logged and "
+        "the daemon goes on. SIGTERM/SIGINT stop it after the current run (a second signal "
+        "abandons the run; the next run of its date resumes it).",
+    )
+    schedule.add_argument("--at", type=_at, required=True, metavar="HH:MM",
+                          help="local time of the daily run, 24-hour clock (e.g. 07:00)")
+    schedule.add_argument("--timezone", type=_zone, default=None, metavar="ZONE",
+                          help="time zone of --at, e.g. Europe/Berlin (default: the system's)")
+    schedule.add_argument("--catch-up", type=_hours, metavar="HOURS",
+                          default=DEFAULT_CATCH_UP.total_seconds() / 3600,
+                          help="on start, run today's missed run if it was due at most this "
+                          "many hours ago; 0 never catches up (default: 12)")
+    _add_daily_options(schedule)
+    schedule.set_defaults(run=_run_schedule)
+
+
+def _add_daily_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", type=Path, default=None, metavar="DIR",
+                        help="inbox folder of article files (default: 'inbox' in [sources])")
+    parser.add_argument("--feed", action="append", type=_url, default=[], metavar="URL",
+                        help="RSS or Atom feed URL, repeatable; replaces 'feeds' in [sources]")
+    parser.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
+                        help="folder for the briefs' files (default: ./out)")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="config file with [sources] and [mail] tables (default: "
+                        "$DIGEST_CONFIG, else ./digest.toml if present)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="FILE",
+                        help="TOML profile naming the title and sections (default: bundled)")
+    parser.add_argument("--method", type=_method, default=DEFAULT_METHOD, metavar="NAME",
+                        help=f"summarization method (default: {DEFAULT_METHOD})")
+    parser.add_argument("--attach-pdf", action="store_true", help="attach the PDF edition too")
+
+
+def _sources(args: argparse.Namespace) -> SourceSettings:
+    sources = load_source_settings(args.config)
+    return replace(sources, inbox=args.input or sources.inbox,
+                   feeds=tuple(args.feed) or sources.feeds)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    ran = run_once(
+        out=args.out,
+        date=args.date or dt.date.today(),
+        sources=_sources(args),
+        settings=load_mail_settings(args.config),
+        profile=load_profile(args.profile),
+        method=args.method,
+        force=args.force,
+        attach_pdf=args.attach_pdf,
+        pause_at=pause_stage(),
+    )
+    log.info("%s", describe(ran))
+    return EXIT_OK
+
+
+def _run_schedule(args: argparse.Namespace) -> int:
+    serve(
+        at=args.at,
+        timezone=args.timezone,
+        catch_up=dt.timedelta(hours=args.catch_up),
+        out=args.out,
+        sources=_sources(args),
+        settings=load_mail_settings(args.config),
+        profile=load_profile(args.profile),
+        method=args.method,
+        attach_pdf=args.attach_pdf,
+    )
+    return EXIT_OK
+
+
+def _usage(check: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type from a check that raises ConfigError."""
+
+    def convert(value: str) -> object:
+        try:
+            return check(value)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+_at = _usage(parse_at)
+_url = _usage(lambda value: check_feed_url(value, "--feed"))
+
+
+def _zone(value: str) -> str:
+    _usage(zone)(value)
+    return value
+
+
+def _hours(value: str) -> float:
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of hours from 0 to 24")
+    return hours
 
 
 def _run_brief(args: argparse.Namespace) -> int:

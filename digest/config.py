@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -120,9 +121,12 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 #     list_unsubscribe = "<mailto:leave@example.org>, <https://example.org/leave>"
 #     list_unsubscribe_post = true     # adds List-Unsubscribe-Post: List-Unsubscribe=One-Click
 #
-#     [sources]                        # read by a later `digest run`; accepted, not yet used
+#     [sources]                        # what `digest run` and `digest schedule` gather
+#     inbox = "inbox"                  # folder of article files (relative to this file)
+#     feeds = ["https://example.org/feed.xml"]   # RSS or Atom feeds, http(s) only
+#     timeout = 20                     # seconds for each feed or page request
 #
-# DIGEST_STATE_DIR names the folder for the delivery ledger (default: `state` beside out/).
+# DIGEST_STATE_DIR names the folder for the ledgers and locks (default: `state` beside out/).
 
 MAIL_SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -305,3 +309,58 @@ def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: must be true or false")
     return value
+
+
+# --- Sources: the config file's [sources] table, for `digest run` ------------------------
+
+_SOURCE_KEYS = {"inbox", "feeds", "timeout"}
+PAUSE_VARIABLE = "DIGEST_TEST_PAUSE_AT"
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """Where a daily run gathers articles: an inbox folder and RSS/Atom feeds."""
+
+    inbox: Path | None = None
+    feeds: tuple[str, ...] = ()
+    timeout: float = 20.0
+    source: str = "defaults"
+
+
+def load_source_settings(
+    config: Path | None = None, environ: Mapping[str, str] | None = None
+) -> SourceSettings:
+    """The [sources] table; a relative `inbox` is taken relative to the config file."""
+    data = load_config_file(config, environ)
+    where = f"{data.get('source', CONFIG_NAME)}: [sources]"
+    table = dict(data.get("sources", {}))
+    _no_unknown(table, _SOURCE_KEYS, where)
+    inbox = None
+    if "inbox" in table:
+        inbox = Path(_optional_text(table["inbox"], f"{where} 'inbox'")).expanduser()
+        if not inbox.is_absolute() and "source" in data:
+            inbox = Path(data["source"]).parent / inbox
+    feeds = table.get("feeds", [])
+    if not isinstance(feeds, list) or not all(isinstance(f, str) for f in feeds):
+        raise ConfigError(f"{where} 'feeds': must be a list of URLs")
+    return SourceSettings(
+        inbox=inbox,
+        feeds=tuple(dict.fromkeys(check_feed_url(f, f"{where} 'feeds'") for f in feeds)),
+        timeout=_number(table.get("timeout", 20), f"{where} 'timeout'", float, 1, 600),
+        source=data.get("source", "defaults"),
+    )
+
+
+def check_feed_url(value: str, where: str) -> str:
+    """An http or https URL with a host; anything else (file:, ftp:, bare paths) is refused."""
+    url = value.strip()
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: {value!r} is not an http:// or https:// URL")
+    return url
+
+
+def pause_stage(environ: Mapping[str, str] | None = None) -> str | None:
+    """DIGEST_TEST_PAUSE_AT: the run stage at which a test wants `digest run` to wait."""
+    env = os.environ if environ is None else environ
+    return env.get(PAUSE_VARIABLE, "").strip() or None

@@ -5,8 +5,10 @@
     ├── IngestError             one article could not be read (the run skips it)
     ├── NothingToBriefError     no usable article at all: no brief, no email
     ├── RenderError             a template or the PDF engine failed
-    └── MailError               the SMTP server refused or could not be reached
-        └── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
+    ├── MailError               the SMTP server refused or could not be reached
+    │   └── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
+    └── RunError                a daily run cannot go ahead: another run holds the lock,
+                                or the run ledger in the state folder cannot be used
 
 Messages say what went wrong and, where it helps, how to fix it.
 """
@@ -46,3 +48,7 @@ class MailError(DigestError):
 
 class TransientMailError(MailError):
     """A failure that may pass: a 4xx reply, a dropped connection, a timeout."""
+
+
+class RunError(DigestError):
+    """A daily run cannot go ahead (another run is working, or its ledger is unusable)."""

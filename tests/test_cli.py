@@ -167,3 +167,28 @@ def test_summarize_prints_one_sentence_per_line(tmp_path: Path) -> None:
         < 60
         <= sum(len(line.split()) for line in lines)
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["schedule", "--at", "7:00"], "HH:MM"),
+        (["schedule", "--at", "07:00", "--timezone", "Mars/Olympus_Mons"], "time zone"),
+        (["schedule", "--at", "07:00", "--catch-up", "30"], "hours from 0 to 24"),
+        (["run", "--feed", "file:///etc/passwd"], "not an http:// or https:// URL"),
+        (["schedule"], "--at"),
+    ],
+)
+def test_bad_run_and_schedule_options_are_usage_errors(args: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_run_without_any_source_is_an_error_that_says_how_to_fix_it(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "none.toml").write_text("")
+    monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "none.toml"))
+    code = main(["run", "--out", str(tmp_path / "out")])
+    assert code == 1 and "pass --input DIR or --feed URL" in capsys.readouterr().err

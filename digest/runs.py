@@ -1,0 +1,272 @@
+"""Remember every daily run: date → status, stage, articles briefed, points, files, Message-IDs.
+
+The run ledger is a SQLite file, `runs.sqlite3`, in the state folder (beside the delivery
+ledger `deliveries.sqlite3`, see `digest.ledger`). For each date it keeps:
+
+- `status`: `running` (with the `stage` reached: gathering, building, built, sending),
+  `sent`, `nothing new` or `failed` (with the error);
+- the articles briefed (content hash, URL, title) and the text of every point, written in
+  one transaction with the brief's file names once the brief is built;
+- the Message-IDs of the email, once it is sent.
+
+What the other dates' *sent* briefs hold is what a new run must not brief again: their
+articles (by hash and URL) and their points. A date that stopped half-way is resumed by
+the next run of that date: from its built files when they are all there, else from scratch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from digest.errors import RunError
+from digest.models import Article
+
+FILE_NAME = "runs.sqlite3"
+RUNNING, SENT, NOTHING_NEW, FAILED = "running", "sent", "nothing new", "failed"
+DONE = (SENT, NOTHING_NEW)
+GATHERING, BUILDING, BUILT, SENDING = "gathering", "building", "built", "sending"
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS runs (
+        date TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        stage TEXT NOT NULL DEFAULT '',
+        started TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        articles INTEGER NOT NULL DEFAULT 0,
+        files TEXT NOT NULL DEFAULT '{}',
+        message_ids TEXT NOT NULL DEFAULT '[]',
+        error TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE IF NOT EXISTS briefed (
+        date TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        url TEXT,
+        title TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (date, content_hash))""",
+    """CREATE TABLE IF NOT EXISTS points (
+        date TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (date, position))""",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    date: dt.date
+    status: str
+    stage: str
+    started: dt.datetime
+    updated: dt.datetime
+    attempts: int
+    articles: int
+    files: Mapping[str, Path]
+    message_ids: tuple[str, ...]
+    error: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What earlier sent briefs carried: not to be briefed again."""
+
+    hashes: frozenset[str] = frozenset()
+    urls: frozenset[str] = frozenset()
+
+
+class RunLedger:
+    """The run ledger; use as a context manager, or call `close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+        except (OSError, sqlite3.Error) as exc:
+            raise RunError(f"{path}: cannot open the run ledger ({exc})") from exc
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> RunLedger:
+        return cls(folder / FILE_NAME)
+
+    def __enter__(self) -> RunLedger:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- reading ---------------------------------------------------------------------
+
+    def get(self, date: dt.date) -> Run | None:
+        rows = self._query(f"SELECT {_COLUMNS} FROM runs WHERE date = ?", (date.isoformat(),))
+        return _run(rows[0]) if rows else None
+
+    def history(self) -> tuple[Run, ...]:
+        return tuple(_run(r) for r in self._query(f"SELECT {_COLUMNS} FROM runs ORDER BY date"))
+
+    def last_sent(self, *, before: dt.date) -> Run | None:
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM runs WHERE status = ? AND date < ? ORDER BY date DESC LIMIT 1",
+            (SENT, before.isoformat()),
+        )
+        return _run(rows[0]) if rows else None
+
+    def seen(self, *, besides: dt.date) -> Seen:
+        """Articles of the sent briefs of every date but `besides`."""
+        rows = self._query(
+            "SELECT b.content_hash, b.url FROM briefed b JOIN runs r "
+            "ON r.date = b.date WHERE r.status = ? AND b.date != ?",
+            (SENT, besides.isoformat()),
+        )
+        return Seen(frozenset(h for h, _ in rows), frozenset(u for _, u in rows if u))
+
+    def sent_points(self, *, besides: dt.date, since: dt.date) -> tuple[str, ...]:
+        """Points of the sent briefs from `since` on, of every date but `besides`."""
+        rows = self._query(
+            "SELECT p.text FROM points p JOIN runs r ON r.date = p.date "
+            "WHERE r.status = ? AND p.date != ? AND p.date >= ? "
+            "ORDER BY p.date, p.position",
+            (SENT, besides.isoformat(), since.isoformat()),
+        )
+        return tuple(text for (text,) in rows)
+
+    def briefed(self, date: dt.date) -> tuple[tuple[str, str | None, str], ...]:
+        """(content hash, URL, title) of each article of the brief of `date`."""
+        return tuple(
+            self._query(
+                "SELECT content_hash, url, title FROM briefed WHERE date = ? ORDER BY title",
+                (date.isoformat(),),
+            )
+        )
+
+    # --- writing ---------------------------------------------------------------------
+
+    def start(self, date: dt.date) -> None:
+        """Begin (or begin again) the run of `date`: what an earlier attempt built is dropped."""
+        now = _now()
+        with self._transaction():
+            self._forget(date)
+            self._query(
+                "INSERT INTO runs (date, status, stage, started, updated, attempts) "
+                "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (date) DO UPDATE SET "
+                "status = excluded.status, stage = excluded.stage, updated = excluded.updated, "
+                "attempts = runs.attempts + 1, articles = 0, files = '{}', message_ids = '[]', "
+                "error = '', note = ''",
+                (date.isoformat(), RUNNING, GATHERING, now, now),
+            )
+
+    def stage(self, date: dt.date, stage: str) -> None:
+        self._update(date, status=RUNNING, stage=stage, error="")
+
+    def built(
+        self,
+        date: dt.date,
+        *,
+        articles: Sequence[Article],
+        points: Sequence[str],
+        files: Mapping[str, Path],
+    ) -> None:
+        """Record the brief of `date`: its articles, its points and its files, at once."""
+        day = date.isoformat()
+        with self._transaction():
+            self._forget(date)
+            self._query(
+                "INSERT OR IGNORE INTO briefed (date, content_hash, url, title) "
+                "VALUES (?, ?, ?, ?)",
+                [(day, a.content_hash, a.url, a.title) for a in articles],
+                many=True,
+            )
+            self._query(
+                "INSERT INTO points (date, position, text) VALUES (?, ?, ?)",
+                [(day, n, text) for n, text in enumerate(points)],
+                many=True,
+            )
+            self._update(
+                date,
+                status=RUNNING,
+                stage=BUILT,
+                articles=len(articles),
+                files=json.dumps({k: str(v) for k, v in files.items()}),
+            )
+
+    def finish(
+        self, date: dt.date, status: str, *, message_ids: Sequence[str] = (), note: str = ""
+    ) -> None:
+        self._update(
+            date, status=status, message_ids=json.dumps(list(message_ids)), note=note, error=""
+        )
+
+    def fail(self, date: dt.date, error: str) -> None:
+        self._update(date, status=FAILED, error=error)
+
+    def _forget(self, date: dt.date) -> None:
+        self._query("DELETE FROM briefed WHERE date = ?", (date.isoformat(),))
+        self._query("DELETE FROM points WHERE date = ?", (date.isoformat(),))
+
+    def _update(self, date: dt.date, **values: object) -> None:
+        names = ", ".join(f"{name} = ?" for name in values)
+        self._query(
+            f"UPDATE runs SET {names}, updated = ? WHERE date = ?",
+            (*values.values(), _now(), date.isoformat()),
+        )
+
+    def _query(self, sql: str, params: object = (), *, many: bool = False) -> list[tuple]:
+        try:
+            if many:
+                self._db.executemany(sql, params)  # type: ignore[arg-type]
+                return []
+            return self._db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        except sqlite3.Error as exc:
+            raise RunError(f"{self.path}: run ledger failed ({exc})") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._query("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._query("ROLLBACK")
+            raise
+        self._query("COMMIT")
+
+
+_COLUMNS = (
+    "date, status, stage, started, updated, attempts, articles, files, message_ids, error, note"
+)
+
+
+def _run(row: tuple) -> Run:
+    day, status, stage, started, updated, attempts, articles, files, ids, error, note = row
+    return Run(
+        date=dt.date.fromisoformat(day),
+        status=status,
+        stage=stage,
+        started=dt.datetime.fromisoformat(started),
+        updated=dt.datetime.fromisoformat(updated),
+        attempts=attempts,
+        articles=articles,
+        files={k: Path(v) for k, v in json.loads(files).items()},
+        message_ids=tuple(json.loads(ids)),
+        error=error,
+        note=note,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
