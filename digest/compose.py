@@ -34,14 +34,12 @@ def compose(
 ) -> Brief:
     """Arrange points (most important first) into a brief for `date`."""
     ranked = sorted(points, key=lambda p: p.rank)
-    lead = tuple(ranked[:LEAD_POINTS]) if len(ranked) > LEAD_POINTS + 2 else ()
-    body = ranked[len(lead) :]
     brief = Brief(
         title=profile.title,
         subtitle=profile.subtitle,
         date=date,
-        lead=lead,
-        sections=sectionize(body, profile),
+        lead=choose_lead(ranked),
+        sections=sectionize(ranked, profile),
         key_figures=key_figures(corpus, ranked),
         sources=tuple(articles),
         method=method,
@@ -49,6 +47,18 @@ def compose(
         articles_read=len(articles),
     )
     return cited_only(brief)
+
+
+def choose_lead(ranked: Sequence[Point]) -> tuple[Point, ...]:
+    """The top points for "at a glance": each stands alone and has no follower.
+
+    Lead points stay in their sections too (the JSON lists them there); the printed
+    editions show them once, at a glance."""
+    if len(ranked) <= LEAD_POINTS + 2:
+        return ()
+    followed = set(_followers(ranked))
+    alone = [p for p in ranked if id(p) not in followed and not is_dangling(p.text)]
+    return tuple(alone[:LEAD_POINTS])
 
 
 def cited_only(brief: Brief) -> Brief:

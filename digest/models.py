@@ -98,7 +98,8 @@ class Brief:
 
     @property
     def points(self) -> tuple[Point, ...]:
-        return self.lead + tuple(p for s in self.sections for p in s.points)
+        """Every point, each once: the lead's points sit in their sections too."""
+        return tuple(p for s in self.sections for p in s.points)
 
     @property
     def word_count(self) -> int:

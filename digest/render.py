@@ -19,7 +19,7 @@ import jinja2
 
 from digest import __version__
 from digest.errors import RenderError
-from digest.models import Article, Brief, Point
+from digest.models import Article, Brief, Point, Section
 
 EMAIL_LIMIT_BYTES = 90 * 1024
 
@@ -91,7 +91,8 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
     """The brief as plain data; the JSON edition's schema."""
 
     def point(p: Point) -> dict[str, Any]:
-        return {"text": p.text, "sources": list(p.sources), "quoted_from": p.sentence.article}
+        entry = {"text": p.text, "sources": list(p.sources), "quoted_from": p.sentence.article}
+        return entry | ({"in_lead": True} if p in brief.lead else {})
 
     return {
         "title": brief.title,
@@ -147,7 +148,7 @@ def view(brief: Brief) -> dict[str, Any]:
         "created": brief.generated.isoformat(),
         "lead": brief.lead,
         "lead_text": " ".join(p.text for p in brief.lead),
-        "sections": brief.sections,
+        "sections": _body(brief),
         "key_figures": brief.key_figures,
         "sources": [_source_view(a) for a in brief.sources if a.index in shown],
         "unlisted": len(brief.sources) - len(shown),
@@ -160,8 +161,16 @@ def view(brief: Brief) -> dict[str, Any]:
     }
 
 
+def _body(brief: Brief) -> list[Section]:
+    """Sections without the points already shown at a glance (empty ones dropped)."""
+    body = [
+        Section(s.title, tuple(p for p in s.points if p not in brief.lead)) for s in brief.sections
+    ]
+    return [s for s in body if s.points]
+
+
 def _tally(brief: Brief) -> str:
-    """"16 points quoted from 5 sources", or "… from 12 of 5,000 articles read"."""
+    """ "16 points quoted from 5 sources", or "… from 12 of 5,000 articles read"."""
     points, cited = len(brief.points), len(brief.sources)
     if brief.articles_read > cited:
         return f"{points} points quoted from {cited} of {brief.articles_read:,} articles read"

@@ -65,7 +65,7 @@ def test_length_sets_the_number_of_points(tmp_path: Path) -> None:
         == 0
     )
     data = json.loads((tmp_path / "brief-2024-07-29.json").read_text())
-    count = len(data["lead"]) + sum(len(s["points"]) for s in data["sections"])
+    count = sum(len(s["points"]) for s in data["sections"])
     assert count == 5
 
 

@@ -100,8 +100,8 @@ def test_seed_brief_has_date_lead_sections_figures_and_sources(built: Built) -> 
     assert [s.title for s in brief.sections][:1] == ["Command structure"]
     assert len(brief.sources) == 5
     placed = [p for s in brief.sections for p in s.points]
-    assert len(placed) == len({id(p) for p in placed})
-    assert not set(map(id, brief.lead)) & set(map(id, placed))
+    assert len(placed) == len(set(placed)) == len(brief.points)
+    assert set(brief.lead) <= set(placed)
 
 
 def test_key_figures_quote_their_context_and_credit_every_outlet(built: Built) -> None:
@@ -146,9 +146,19 @@ def test_compose_uses_the_profile_title() -> None:
 
 
 def test_a_dangling_point_follows_the_sentence_it_leans_on() -> None:
-    lead_in = Point(Sentence(2, 0, 4, "Japan will expand missile production under a US licence next year."), (2,), 1.0, 0)
+    lead_in = Point(
+        Sentence(2, 0, 4, "Japan will expand missile production under a US licence next year."),
+        (2,),
+        1.0,
+        0,
+    )
     other = _point("The new command will be led by a three-star general.", 1)
-    follower = Point(Sentence(2, 0, 5, "This initiative aims to deter nuclear threats from Russia and China."), (2,), 1.0, 2)
+    follower = Point(
+        Sentence(2, 0, 5, "This initiative aims to deter nuclear threats from Russia and China."),
+        (2,),
+        1.0,
+        2,
+    )
     sections = sectionize([lead_in, other, follower], PROFILE)
     industry = next(s for s in sections if s.title == "Defense industry")
     assert [p.rank for p in industry.points] == [0, 2]

@@ -150,11 +150,37 @@ def test_long_citations_are_shortened_and_the_rest_stays_in_json() -> None:
     assert cite(tuple(range(1, 11))) == "[1,\u00a02,\u00a03,\u00a04,\u00a05,\u00a06\u00a0+4]"
     brief = hostile_brief()
     many = tuple(Article(index=n, title=f"Source {n}", paragraphs=("x",)) for n in range(1, 11))
-    point = Point(Sentence(1, 0, 0, "A fact that ten outlets reported on the same day."), tuple(range(1, 11)), 1.0, 0)
-    brief = Brief(title="T", date=dt.date(2024, 7, 29), lead=(), sections=(Section("S", (point,)),),
-                  key_figures=(), sources=many, method="coverage")
+    point = Point(
+        Sentence(1, 0, 0, "A fact that ten outlets reported on the same day."),
+        tuple(range(1, 11)),
+        1.0,
+        0,
+    )
+    brief = Brief(
+        title="T",
+        date=dt.date(2024, 7, 29),
+        lead=(),
+        sections=(Section("S", (point,)),),
+        key_figures=(),
+        sources=many,
+        method="coverage",
+    )
     seen = view(brief)
     assert [s.n for s in seen["sources"]] == [1, 2, 3, 4, 5, 6]
     assert seen["unlisted"] == 4
     assert "4 more sources" in render_text(brief)
     assert len(json.loads(render_json(brief))["sources"]) == 10
+
+
+def test_each_point_is_printed_once_and_the_json_keeps_lead_points_in_sections(
+    built: Built,
+) -> None:
+    assert built.brief.lead
+    text = " ".join(built.files["txt"].read_text("utf-8").split())
+    html = "".join(Tree(built.files["html"].read_text("utf-8")).text)
+    for point in built.brief.points:
+        assert text.count(point.text) == 1
+        assert html.count(point.text) == 1
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    in_sections = [p for s in data["sections"] for p in s["points"]]
+    assert {p["text"] for p in data["lead"]} == {p["text"] for p in in_sections if p.get("in_lead")}
