@@ -1,0 +1,281 @@
+"""One daily run — gather what is new, brief it, send it, record it — and the daemon."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from digest import runs
+from digest.config import (
+    ConfigError,
+    MailSettings,
+    Profile,
+    SourceSettings,
+    load_profile,
+)
+from digest.delivery import SmtpTransport, Transport
+from digest.errors import NothingToBriefError
+from digest.gather import gather
+from digest.ledger import state_dir
+from digest.locks import file_lock
+from digest.methods import DEFAULT_METHOD
+from digest.output import write_atomic
+from digest.pipeline.build import brief_paths, build_from_articles
+from digest.pipeline.publish import Sent, send_brief
+from digest.runs import RunLedger
+from digest.schedule import Clock, Daemon
+
+log = logging.getLogger(__name__)
+
+
+RUN_LOCK, DAEMON_LOCK = "run.lock", "schedule.lock"
+DAEMON_LOCK_WAIT = 600.0  # seconds the daemon waits for a manual run of the same moment
+RECALL = dt.timedelta(days=90)  # how far back sent points are remembered
+ALREADY = "already done"
+PAUSE_LIMIT = 300.0  # seconds a test pause waits to be killed before going on
+
+
+@dataclass(frozen=True)
+class Ran:
+    date: dt.date
+    status: str  # runs.SENT, runs.NOTHING_NEW, or ALREADY (an earlier run did it)
+    articles: int = 0  # new articles briefed
+    files: Mapping[str, Path] = field(default_factory=dict)
+    sent: Sent | None = None
+    note: str = ""
+
+
+def run_once(
+    *,
+    out: Path,
+    date: dt.date,
+    sources: SourceSettings,
+    settings: MailSettings,
+    profile: Profile | None = None,
+    method: str = DEFAULT_METHOD,
+    force: bool = False,
+    attach_pdf: bool = False,
+    transport: Transport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    lock_wait: float = 0.0,
+    pause_at: str | None = None,
+) -> Ran:
+    """One daily run: gather what is new, brief it, write the files, send it, record it.
+
+    A date already sent (or found to have nothing new) is not done again unless `force`.
+    Safe to kill at any point: the next run of the date resumes from the run ledger
+    (`digest.runs`), and the delivery ledger stops a second email (`digest.ledger`).
+    `pause_at` names a stage at which to wait to be killed (tests only).
+    """
+    _check_run(sources, settings)
+    state = state_dir(out, settings.state_dir)
+    stage = _pause_hook(pause_at, state)
+    with (
+        file_lock(state / RUN_LOCK, what="a digest run", wait=lock_wait),
+        RunLedger.in_folder(state) as ledger,
+    ):
+        record = ledger.get(date)
+        if record is not None and record.status in runs.DONE and not force:
+            return Ran(date, ALREADY, record.articles, record.files, note=record.status)
+        try:
+            outcome = _brief_for_run(
+                ledger,
+                record,
+                out=out,
+                date=date,
+                sources=sources,
+                profile=profile,
+                method=method,
+                force=force,
+                stage=stage,
+            )
+            if isinstance(outcome, Ran):
+                return outcome
+            ledger.stage(date, runs.SENDING)
+            sent = send_brief(
+                out=out,
+                date=date,
+                settings=settings,
+                attach_pdf=attach_pdf,
+                force=force,
+                sleep=sleep,
+                transport=_Staged(transport or SmtpTransport.from_settings(settings), stage),
+            )
+            stage("sent")
+            ledger.finish(date, runs.SENT, message_ids=(sent.message_id,))
+        except Exception as exc:
+            ledger.fail(date, str(exc))
+            raise
+    return Ran(date, runs.SENT, outcome[1], outcome[0], sent=sent)
+
+
+def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
+    if sources.inbox is None and not sources.feeds:
+        raise ConfigError(
+            "nothing to gather: pass --input DIR or --feed URL, or set 'inbox' "
+            "or 'feeds' in the [sources] table of digest.toml"
+        )
+    settings.require("sender")
+    if not settings.to:
+        settings.require("to")
+
+
+def _brief_for_run(
+    ledger: RunLedger,
+    record: runs.Run | None,
+    *,
+    out: Path,
+    date: dt.date,
+    sources: SourceSettings,
+    profile: Profile | None,
+    method: str,
+    force: bool,
+    stage: Callable[[str], None],
+) -> tuple[Mapping[str, Path], int] | Ran:
+    """The brief's files and its number of articles: built now, or by an earlier attempt."""
+    if (
+        not force
+        and record is not None
+        and record.stage in (runs.BUILT, runs.SENDING)
+        and all(Path(p).is_file() for p in record.files.values())
+        and record.files
+    ):
+        log.info("run %s: resuming; the brief was built by an earlier attempt", date.isoformat())
+        return record.files, record.articles
+    ledger.start(date)
+    fresh = gather(
+        sources, cache=ledger.path.parent / "feeds", seen=ledger.seen(besides=date), on_stage=stage
+    )
+    if not fresh.articles:
+        return _nothing_new(ledger, date, "no article that was not briefed before")
+    stage("summarizing")
+    ledger.stage(date, runs.BUILDING)
+    try:
+        built = build_from_articles(
+            fresh.articles,
+            fresh.skipped,
+            out=out,
+            date=date,
+            method=method,
+            profile=_previously(profile or load_profile(), ledger.last_sent(before=date)),
+            exclude=ledger.sent_points(besides=date, since=date - RECALL),
+            where="the new articles",
+            on_stage=stage,
+        )
+    except NothingToBriefError as exc:
+        return _nothing_new(
+            ledger,
+            date,
+            f"{len(fresh.articles)} new article(s), but no point "
+            f"in them that was not sent before ({exc})",
+        )
+    ledger.built(
+        date,
+        articles=fresh.articles,
+        points=[p.text for p in built.brief.points],
+        files=built.files,
+    )
+    return built.files, len(fresh.articles)
+
+
+def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:
+    ledger.finish(date, runs.NOTHING_NEW, note=note)
+    return Ran(date, runs.NOTHING_NEW, note=note)
+
+
+def _previously(profile: Profile, last: runs.Run | None) -> Profile:
+    """Say in the subtitle which brief this one follows."""
+    if last is None:
+        return profile
+    name = Path(last.files.get("html", brief_paths(Path(), last.date)["html"])).name
+    line = f"New since the brief of {last.date:%-d %B %Y} ({name})"
+    return replace(profile, subtitle=" · ".join(t for t in (profile.subtitle, line) if t))
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A transport that reports the "sending" stage before each attempt."""
+
+    transport: Transport
+    stage: Callable[[str], None]
+
+    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> dict[str, str]:
+        self.stage("sending")
+        return self.transport.send(message, sender=sender, recipients=recipients)
+
+
+def _pause_hook(pause_at: str | None, folder: Path) -> Callable[[str], None]:
+    """For the kill tests: at stage `pause_at`, write folder/paused-at-STAGE and wait."""
+
+    def stage(name: str) -> None:
+        if name != pause_at:
+            return
+        write_atomic(folder / f"paused-at-{name}", f"{os.getpid()}\n")
+        log.warning("paused at %s (DIGEST_TEST_PAUSE_AT), waiting to be killed", name)
+        deadline = time.monotonic() + PAUSE_LIMIT
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    return stage
+
+
+def describe(ran: Ran) -> str:
+    """One line for the log: what a run did."""
+    day = f"run {ran.date.isoformat()}"
+    if ran.status == ALREADY:
+        return f"{day}: already done ({ran.note}); nothing to do (use --force to redo it)"
+    if ran.status == runs.NOTHING_NEW:
+        return f"{day}: nothing new ({ran.note}); no email sent"
+    sent = ran.sent
+    assert sent is not None
+    who = f"sent to {len(sent.sent)} recipient(s)" if sent.sent else "nothing sent now"
+    if sent.skipped:
+        who += f"; {len(sent.skipped)} had it already"
+    return (
+        f"{day}: {ran.articles} new article(s) briefed -> {ran.files.get('pdf', '')}; "
+        f"{who}; Message-ID {sent.message_id}"
+    )
+
+
+def serve(
+    *,
+    at: dt.time,
+    timezone: str | None,
+    catch_up: dt.timedelta,
+    out: Path,
+    sources: SourceSettings,
+    settings: MailSettings,
+    profile: Profile | None = None,
+    method: str = DEFAULT_METHOD,
+    attach_pdf: bool = False,
+    clock: Clock | None = None,
+    transport: Transport | None = None,
+) -> None:
+    """Run `run_once` every day at `at` until SIGTERM/SIGINT (see `digest.schedule`)."""
+    _check_run(sources, settings)
+
+    def job(date: dt.date) -> None:
+        log.info(
+            describe(
+                run_once(
+                    out=out,
+                    date=date,
+                    sources=sources,
+                    settings=settings,
+                    profile=profile,
+                    method=method,
+                    attach_pdf=attach_pdf,
+                    transport=transport,
+                    lock_wait=DAEMON_LOCK_WAIT,
+                )
+            )
+        )
+
+    daemon = Daemon(job, at=at, timezone=timezone, catch_up=catch_up, clock=clock)
+    with file_lock(state_dir(out, settings.state_dir) / DAEMON_LOCK, what="digest schedule"):
+        daemon.run()
