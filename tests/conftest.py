@@ -23,6 +23,11 @@ def make_article(text: str, *, index: int = 1, title: str = "A test article") ->
     return Article(index=index, title=title, paragraphs=paragraphs, content_hash=str(index))
 
 
+def printed_sections(built: Built) -> list:
+    """The sections the printed editions show: those with a point not already at a glance."""
+    return [s for s in built.brief.sections if any(p not in built.brief.lead for p in s.points)]
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS

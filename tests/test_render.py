@@ -15,6 +15,7 @@ from digest.render import (
     render_print_html,
     render_text,
 )
+from tests.conftest import printed_sections
 
 HOSTILE = (
     "Officials said </td></table><script>alert('x')</script> and {{ 7*7 }} {% raw %} <b>loudly</b>."
@@ -137,7 +138,7 @@ def test_text_edition_has_every_point_and_the_sources(built: Built) -> None:
     flat = " ".join(text.split())
     for point in built.brief.points:
         assert point.text in flat
-    for section in built.brief.sections:
+    for section in printed_sections(built):
         assert section.title.upper() in text
     assert "SOURCES" in text and "Monday, 29 July 2024" in text
     assert max(len(line) for line in text.splitlines()) <= 78
