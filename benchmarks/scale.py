@@ -61,13 +61,25 @@ def run_stages(folder: Path, measure: Callable[[str, Callable[[], Any]], Any]) -
     corpus = measure("sentences", lambda: _sentences(ingested.articles))
     points = measure(
         "summarize",
-        lambda: select(corpus, rank(corpus), words=380, minimum=2, ceiling=480,
-                       group=lambda s: section_of(s.text, profile)),
+        lambda: select(
+            corpus,
+            rank(corpus),
+            words=380,
+            minimum=2,
+            ceiling=480,
+            group=lambda s: section_of(s.text, profile),
+        ),
     )
     brief = measure(
         "compose",
-        lambda: compose(points, corpus=corpus, articles=ingested.articles, profile=profile,
-                        date=dt.date(2024, 7, 29), method="coverage"),
+        lambda: compose(
+            points,
+            corpus=corpus,
+            articles=ingested.articles,
+            profile=profile,
+            date=dt.date(2024, 7, 29),
+            method="coverage",
+        ),
     )
     measure("render", lambda: _render(brief))
     return {"articles": len(ingested.articles), "sentences": len(corpus.sentences)}
@@ -148,27 +160,42 @@ def main() -> int:
     return 0
 
 
-def report(rows: list[tuple[int, dict[str, Any], dict[str, float], dict[str, float], float | None]]) -> None:
-    print("| articles | sentences | " + " | ".join(f"{s} s" for s in STAGES) + " | total s | peak MiB |")
+def report(
+    rows: list[tuple[int, dict[str, Any], dict[str, float], dict[str, float], float | None]],
+) -> None:
+    print(
+        "| articles | sentences | "
+        + " | ".join(f"{s} s" for s in STAGES)
+        + " | total s | peak MiB |"
+    )
     print("|---" * (len(STAGES) + 4) + "|")
     for size, counts, seconds, peaks, _ in rows:
         cells = " | ".join(f"{seconds[s]:.2f}" for s in STAGES)
         peak = f"{max(peaks.values()):.0f}" if peaks else "–"
-        print(f"| {size} | {counts['sentences']} | {cells} | {sum(seconds.values()):.2f} | {peak} |")
+        print(
+            f"| {size} | {counts['sentences']} | {cells} | {sum(seconds.values()):.2f} | {peak} |"
+        )
     print()
     base_size, _, base_seconds, _, _ = rows[0]
     base_total = sum(base_seconds.values())
     for size, _, seconds, _, _ in rows[1:]:
         ratio = sum(seconds.values()) / base_total
-        print(f"{size} vs {base_size} articles: {size / base_size:.0f}x the input, "
-              f"{ratio:.1f}x the total time, {seconds['summarize'] / base_seconds['summarize']:.1f}x the summarize time")
+        summarize = seconds["summarize"] / base_seconds["summarize"]
+        print(
+            f"{size} vs {base_size} articles: {size / base_size:.0f}x the input, "
+            f"{ratio:.1f}x the total time, {summarize:.1f}x the summarize time"
+        )
     for size, counts, seconds, _, lexrank in rows:
         if lexrank is None:
-            print(f"{size} articles: sumy LexRank not run ({counts['sentences']} sentences; "
-                  f"it compares all {counts['sentences'] ** 2:,} pairs)")
+            print(
+                f"{size} articles: sumy LexRank not run ({counts['sentences']} sentences; "
+                f"it compares all {counts['sentences'] ** 2:,} pairs)"
+            )
         else:
-            print(f"{size} articles: digest summarize takes {seconds['summarize'] / lexrank:.2f}x "
-                  f"the time of sumy LexRank ({lexrank:.2f} s) on the same sentences")
+            print(
+                f"{size} articles: digest summarize takes {seconds['summarize'] / lexrank:.2f}x "
+                f"the time of sumy LexRank ({lexrank:.2f} s) on the same sentences"
+            )
 
 
 if __name__ == "__main__":

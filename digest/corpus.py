@@ -24,8 +24,10 @@ OVERLAP = 0.25  # ...at or above which a second sentence would repeat the first
 SAME_FIGURE = 0.12  # ...or this, when both quote the same figure (54,000; three-star)
 _NAME_WEIGHT = 0.5
 _NAME = re.compile(r"(?<=[\w,;:’”)] )[A-Z][\w’'-]+")
+_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|hundred)"
+_UNIT = r"(?:star|year|month|week|day|hour|fold|point|party|nation|member|seat|way|thirds?)s?"
 _FIGURE = re.compile(
-    r"\b(?:\d[\d,.]*\d|\d)(?:\s?%|-\w+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten)-\w+",
+    rf"\b(?:\d[\d,.]*\d|\d)(?:\s?%|-\w+)?|\b{_NUMBER_WORD}-{_UNIT}\b(?!-)",
     re.I,
 )
 

@@ -163,3 +163,10 @@ def test_a_dangling_point_follows_the_sentence_it_leans_on() -> None:
     industry = next(s for s in sections if s.title == "Defense industry")
     assert [p.rank for p in industry.points] == [0, 2]
     assert all(follower not in s.points for s in sections if s.title != "Defense industry")
+
+
+def test_number_words_count_only_with_a_unit() -> None:
+    from digest.corpus import figures
+
+    found = figures("A two-plus-two meeting named a three-star general and a four-star rank.")
+    assert found == {"three-star", "four-star"}

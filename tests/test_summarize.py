@@ -93,8 +93,8 @@ def test_questions_fragments_and_cut_quotes_are_not_quotable(text: str) -> None:
     assert not is_quotable(text)
 
 
-def test_seed_brief_covers_the_must_have_facts(points: tuple) -> None:
-    text = " ".join(p.text for p in points).lower()
+def test_seed_brief_covers_the_must_have_facts(built) -> None:
+    text = " ".join(p.text for p in built.brief.points).lower()
     must_have = [
         ("three-star", "joint force headquarters"),
         ("extended deterrence",),
