@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -157,6 +158,8 @@ def main() -> int:
         rows.append((size, counts, seconds, peaks, lexrank))
         print(f"{size} articles done: {sum(seconds.values()):.1f} s", file=sys.stderr, flush=True)
     report(rows)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak resident memory over the whole run: {peak:.0f} MiB")
     return 0
 
 
