@@ -23,14 +23,12 @@ retried by the next run, since the server said it did not take the message.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from digest.errors import MailError
+from digest.store import SqliteStore
 
 FILE_NAME = "deliveries.sqlite3"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -72,32 +70,13 @@ def state_dir(out: Path, configured: Path | None = None) -> Path:
     return configured if configured is not None else out.resolve().parent / "state"
 
 
-class Ledger:
+class Ledger(SqliteStore):
     """The delivery ledger; use as a context manager, or call `close`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self._db.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise MailError(f"{path}: cannot open the delivery ledger ({exc})") from exc
-
-    @classmethod
-    def in_folder(cls, folder: Path) -> Ledger:
-        return cls(folder / FILE_NAME)
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._db.close()
+    FILE_NAME = FILE_NAME
+    SCHEMA = (_SCHEMA,)
+    ERROR = MailError
+    WHAT = "delivery ledger"
 
     def claim(
         self, date: dt.date, recipients: Sequence[str], *, message_id: str, force: bool = False
@@ -161,26 +140,6 @@ class Ledger:
             [(date.isoformat(), _key(r), status, message_id, a, now) for r, a in answers.items()],
             many=True,
         )
-
-    def _query(self, sql: str, params: object, *, many: bool = False) -> list[tuple]:
-        try:
-            if many:
-                self._db.executemany(sql, params)  # type: ignore[arg-type]
-                return []
-            return self._db.execute(sql, params).fetchall()  # type: ignore[arg-type]
-        except sqlite3.Error as exc:
-            raise MailError(f"{self.path}: delivery ledger failed ({exc})") from exc
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE: two sends of one date cannot both claim a recipient."""
-        self._query("BEGIN IMMEDIATE", ())
-        try:
-            yield
-        except BaseException:
-            self._query("ROLLBACK", ())
-            raise
-        self._query("COMMIT", ())
 
 
 def _key(recipient: str) -> str:

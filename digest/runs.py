@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from digest.errors import RunError
 from digest.models import Article
+from digest.store import SqliteStore
 
 FILE_NAME = "runs.sqlite3"
 RUNNING, SENT, NOTHING_NEW, FAILED = "running", "sent", "nothing new", "failed"
@@ -83,33 +81,13 @@ class Seen:
     urls: frozenset[str] = frozenset()
 
 
-class RunLedger:
+class RunLedger(SqliteStore):
     """The run ledger; use as a context manager, or call `close`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-        except (OSError, sqlite3.Error) as exc:
-            raise RunError(f"{path}: cannot open the run ledger ({exc})") from exc
-
-    @classmethod
-    def in_folder(cls, folder: Path) -> RunLedger:
-        return cls(folder / FILE_NAME)
-
-    def __enter__(self) -> RunLedger:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._db.close()
+    FILE_NAME = FILE_NAME
+    SCHEMA = _SCHEMA
+    ERROR = RunError
+    WHAT = "run ledger"
 
     # --- reading ---------------------------------------------------------------------
 
@@ -225,25 +203,6 @@ class RunLedger:
             f"UPDATE runs SET {names}, updated = ? WHERE date = ?",
             (*values.values(), _now(), date.isoformat()),
         )
-
-    def _query(self, sql: str, params: object = (), *, many: bool = False) -> list[tuple]:
-        try:
-            if many:
-                self._db.executemany(sql, params)  # type: ignore[arg-type]
-                return []
-            return self._db.execute(sql, params).fetchall()  # type: ignore[arg-type]
-        except sqlite3.Error as exc:
-            raise RunError(f"{self.path}: run ledger failed ({exc})") from exc
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._query("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._query("ROLLBACK")
-            raise
-        self._query("COMMIT")
 
 
 _COLUMNS = (
