@@ -27,9 +27,10 @@ _CREDIT_WORDS = re.compile(
 )
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z.'’-]*(?:[ ,]+[A-Z][A-Z.'’-]*){0,3})"  # TOKYO, NEW DELHI
+    r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?=\s*[(_–—-]))?"  # , Belgium (AP style)
     r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"  # , July 27
     r"(?:\s*\([A-Za-z][A-Za-z .]{1,30}\))?"  # (Reuters)
-    r"\s*[–—-]{1,2}\s+(?=\S)"
+    r"\s*(?:[–—-]{1,2}|_)\s+(?=\S)"  # wire copy writes the dash as "_"
 )
 _BOILERPLATE_LINES = frozenset(
     line.strip()

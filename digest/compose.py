@@ -10,65 +10,146 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from digest.config import Profile
 from digest.corpus import Corpus, is_dangling
-from digest.models import Article, Brief, KeyFigure, Point, Section, Skipped
-from digest.text import stem, words
+from digest.models import Article, Brief, KeyFigure, Point, Section, Skipped, Story
+from digest.text import STOPWORDS, stem, words
 
 LEAD_POINTS = 2
+LEAD_STORIES = 3  # several stories: "at a glance" holds one point of each of the top ones
 MAX_KEY_FIGURES = 6
+MAX_CITED = 6  # source numbers printed per point; the JSON edition keeps every source
+MAX_CITED_STORIES = 3  # ...when a brief shows several stories, so they keep their room
+OTHER_STORIES = "Other stories"
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """One story with the points chosen for it and the corpus they were chosen from."""
+
+    story: Story
+    points: tuple[Point, ...]
+    corpus: Corpus
 
 
 def compose(
-    points: Sequence[Point],
+    chosen: Sequence[Chosen],
     *,
-    corpus: Corpus,
     articles: Sequence[Article],
     profile: Profile,
     date: dt.date,
     method: str,
     skipped: Sequence[Skipped] = (),
+    unshown: Sequence[Story] = (),
+    listed: int = 0,
 ) -> Brief:
-    """Arrange points (most important first) into a brief for `date`."""
-    ranked = sorted(points, key=lambda p: p.rank)
+    """Arrange the stories shown in full (most important first) into a brief for `date`.
+
+    `unshown` are the stories the page budget leaves out, in order; the first `listed`
+    of them are printed by headline under "More stories", and the JSON has them all."""
+    shown = [c for c in chosen if c.points]
+    unshown = [*(c.story for c in chosen if not c.points), *unshown]
+    shown = _ranked(shown)
+    stories = tuple(c.story for c in shown) + tuple(replace(s, shown=False) for s in unshown)
     brief = Brief(
         title=profile.title,
         subtitle=profile.subtitle,
         date=date,
-        lead=choose_lead(ranked),
-        sections=sectionize(ranked, profile),
-        key_figures=key_figures(corpus, ranked),
+        lead=choose_lead(shown),
+        sections=arrange(shown, profile),
+        key_figures=key_figures(shown),
         sources=tuple(articles),
         method=method,
         skipped=tuple(skipped),
         articles_read=len(articles),
+        stories=stories,
+        listed=min(listed, len(unshown)),
     )
-    return cited_only(brief)
+    return numbered(brief)
 
 
-def choose_lead(ranked: Sequence[Point]) -> tuple[Point, ...]:
+def _ranked(shown: Sequence[Chosen]) -> list[Chosen]:
+    """Points ranked across the brief: story by story, each story's best first."""
+    out, rank = [], 0
+    for c in shown:
+        points = []
+        for p in sorted(c.points, key=lambda p: p.rank):
+            points.append(replace(p, rank=rank, story=c.story.n))
+            rank += 1
+        out.append(replace(c, points=tuple(points)))
+    return out
+
+
+def choose_lead(shown: Sequence[Chosen]) -> tuple[Point, ...]:
     """The top points for "at a glance": each stands alone and has no follower.
 
-    Lead points stay in their sections too (the JSON lists them there); the printed
-    editions show them once, at a glance."""
-    if len(ranked) <= LEAD_POINTS + 2:
-        return ()
+    One story: its best LEAD_POINTS points (none when it has few). Several: the best
+    point of each of the top LEAD_STORIES stories. Lead points stay in their sections
+    too (the JSON lists them there); the printed editions show them once, at a glance."""
+    if len(shown) == 1:
+        ranked = shown[0].points
+        if len(ranked) <= LEAD_POINTS + 2:
+            return ()
+        return tuple(_standalone(ranked)[:LEAD_POINTS])
+    lead = []
+    for c in shown[:LEAD_STORIES]:
+        alone = _standalone(c.points)
+        if len(c.points) > 1 and alone:
+            lead.append(alone[0])
+    return tuple(lead)
+
+
+def _standalone(ranked: Sequence[Point]) -> list[Point]:
     followed = set(_followers(ranked))
-    alone = [p for p in ranked if id(p) not in followed and not is_dangling(p.text)]
-    return tuple(alone[:LEAD_POINTS])
+    return [p for p in ranked if id(p) not in followed and not is_dangling(p.text)]
 
 
-def cited_only(brief: Brief) -> Brief:
-    """Keep the sources the brief cites, numbered 1..n in input order.
+def arrange(shown: Sequence[Chosen], profile: Profile) -> tuple[Section, ...]:
+    """Sections: a profile's where they apply, else one per story under its headline.
 
-    A brief of thousands of articles lists the few it quotes, not all it read."""
-    cited = {n for p in brief.points for n in p.sources}
-    cited |= {n for k in brief.key_figures for n in k.sources}
-    kept = [a for a in brief.sources if a.index in cited]
-    number = {a.index: new for new, a in enumerate(kept, 1)}
+    With a profile's sections, a story most of whose points match them fills them; every
+    other story is a section of its own, after the profile's."""
+    if not profile.sections:
+        return tuple(_story_section(c) for c in shown)
+    if len(shown) == 1:
+        return sectionize(shown[0].points, profile)
+    fitting = [c for c in shown if _fits(c.points, profile)]
+    own = [_story_section(c) for c in shown if c not in fitting]
+    points = [p for c in fitting for p in c.points]
+    return (sectionize(points, profile) if points else ()) + tuple(own)
+
+
+def _story_section(c: Chosen) -> Section:
+    return Section(c.story.headline, c.points, story=c.story.n)
+
+
+def _fits(points: Sequence[Point], profile: Profile) -> bool:
+    matched = sum(section_of(p.text, profile) is not None for p in points)
+    return matched * 2 > len(points)
+
+
+def numbered(brief: Brief) -> Brief:
+    """Number every article read, in order of first citation as printed.
+
+    Sources cited in the printed editions (the first MAX_CITED of each point and key
+    figure) come first, then the other sources of the stories shown, then the rest; so
+    the printed Sources list is 1..k with no gaps, and the JSON lists every article."""
+    order: list[int] = []
+    shown = cited_per_point(brief)
+    for p in _printed_order(brief):
+        order.extend(p.sources[:shown])
+    for k in brief.key_figures:
+        order.extend(k.sources[:shown])
+    for p in brief.points:
+        order.extend(p.sources)
+    story_rank = {s.n: r for r, s in enumerate(brief.stories)}
+    rest = sorted(brief.sources, key=lambda a: (story_rank.get(a.story, len(story_rank)), a.index))
+    order.extend(a.index for a in rest)
+    number = {old: new for new, old in enumerate(dict.fromkeys(order), 1)}
+    by_index = {a.index: a for a in brief.sources}
 
     def point(p: Point) -> Point:
         sentence = replace(p.sentence, article=number[p.sentence.article])
@@ -83,8 +164,22 @@ def cited_only(brief: Brief) -> Brief:
         key_figures=tuple(
             replace(k, sources=tuple(number[n] for n in k.sources)) for k in brief.key_figures
         ),
-        sources=tuple(replace(a, index=number[a.index]) for a in kept),
+        sources=tuple(replace(by_index[old], index=new) for old, new in number.items()),
+        stories=tuple(
+            replace(s, articles=tuple(sorted(number[a] for a in s.articles))) for s in brief.stories
+        ),
     )
+
+
+def cited_per_point(brief: Brief) -> int:
+    """How many source numbers the printed editions show per point."""
+    several = len({s.story for s in brief.sections if s.story is not None}) > 1
+    return MAX_CITED_STORIES if several else MAX_CITED
+
+
+def _printed_order(brief: Brief) -> list[Point]:
+    """Points in the order a reader meets them: at a glance, then section by section."""
+    return [*brief.lead, *(p for s in brief.sections for p in s.points if p not in brief.lead)]
 
 
 # Sections ----------------------------------------------------------------------------
@@ -163,39 +258,35 @@ _DATE_LIKE = re.compile(r"^\d{1,2}$")
 _CLAUSE = re.compile(r"[,;:—–]\s+|\s+[—–]\s+")
 
 
-def key_figures(corpus: Corpus, points: Sequence[Point]) -> tuple[KeyFigure, ...]:
-    """The figures the sources report, each once, quoted with the clause around it.
+def key_figures(shown: Sequence[Chosen]) -> tuple[KeyFigure, ...]:
+    """The figures the brief's points quote, each once, with the clause around it.
 
-    A figure qualifies when it is in a point of the brief or two articles report it;
-    figures more outlets report come first. Its context comes from the brief's own point
-    when there is one, so the reader finds it again below.
-    """
-    in_points = {corpus.sentences.index(p.sentence): p.rank for p in points}
-    mentions: dict[str, list[int]] = {}
-    for i, found in enumerate(corpus.figures):
-        if not corpus.quotable[i]:
-            continue
-        for figure in found:
-            if _is_key(figure, corpus.sentences[i].text):
-                mentions.setdefault(figure, []).append(i)
-    chosen = []
-    for figure, where in mentions.items():
-        anchor = min(
-            where, key=lambda i: (in_points.get(i, len(corpus.sentences)), corpus.dangling[i], i)
-        )
-        sources = _figure_sources(corpus, anchor, where)
-        rank = in_points.get(anchor)
-        if rank is None and len(sources) < 2:
-            continue
-        chosen.append(
-            (-len(sources), rank if rank is not None else len(in_points), figure, anchor, sources)
-        )
+    A figure's sources are the point's own article and every other article of its story
+    that gives the same figure in a sentence stating the same fact; figures more outlets
+    report come first, then the more important point's."""
+    chosen: list[tuple[int, int, str, str, str, tuple[int, ...]]] = []
+    seen: set[str] = set()
+    for c in shown:
+        corpus = c.corpus
+        at = {s: i for i, s in enumerate(corpus.sentences)}
+        for p in c.points:
+            anchor = at[p.sentence]
+            for figure in sorted(corpus.figures[anchor]):
+                if figure in seen or not _is_key(figure, p.text):
+                    continue
+                phrase, context = _in_context(p.text, figure)
+                if not _names_a_thing(phrase, figure):
+                    continue
+                seen.update(f for f in corpus.figures[anchor] if f in phrase.lower())
+                seen.add(figure)
+                where = [i for i, found in enumerate(corpus.figures) if figure in found]
+                sources = _figure_sources(corpus, anchor, where)
+                chosen.append((-len(sources), p.rank, figure, phrase, context, sources))
     chosen.sort()
-    out = []
-    for _, _, figure, anchor, sources in chosen[:MAX_KEY_FIGURES]:
-        phrase, context = _in_context(corpus.sentences[anchor].text, figure)
-        out.append(KeyFigure(phrase, context, sources))
-    return tuple(out)
+    return tuple(
+        KeyFigure(phrase, context, sources)
+        for _, _, _, phrase, context, sources in chosen[:MAX_KEY_FIGURES]
+    )
 
 
 def _figure_sources(corpus: Corpus, anchor: int, where: list[int]) -> tuple[int, ...]:
@@ -217,16 +308,45 @@ def _is_key(figure: str, text: str) -> bool:
     return True
 
 
+_WEEKDAYS_MONTHS = re.compile(
+    r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|march|april|may|june|"
+    r"july|august|september|october|november|december)$",
+    re.I,
+)
+_UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
+
+
 def _in_context(text: str, figure: str) -> tuple[str, str]:
-    """The figure with the words that say what it counts, and its clause, verbatim."""
+    """The figure with the words that say what it counts, and its clause, verbatim.
+
+    "54,000 US military personnel", "64 of the 122 parliamentary seats", "$35 million":
+    up to three words after the number, never a function word, a day or a month, nor
+    a word that ends like a verb form ('-ed', '-ing') at the end."""
     start = text.lower().find(figure)
     end = start + len(figure)
-    tail = re.match(r"(?:\s+[A-Za-z][\w’'-]*){0,2}", text[end:])
-    unit = tail[0] if tail else ""
-    unit = re.split(r"\s+(?:of|in|to|for|and|from|that|which|who|with|by|at|on)\b", unit)[0]
-    phrase = (text[start:end] + unit).strip()
+    if start > 0 and text[start - 1] in "$€£¥":
+        start -= 1
+    share = re.match(r"\s+of\s+(?:the\s+)?\d[\d,.]*", text[end:])
+    if share:  # "64 of the 122 …": the part and the whole
+        end += share.end()
+    unit: list[str] = []
+    for match in re.finditer(r"\s+([^\s]+)", text[end:]):
+        word = match[1]
+        bare = word.rstrip(".,;:!?”\"’')")
+        if not _UNIT_WORD.match(bare) or len(unit) == 3:
+            break
+        if bare.lower() in STOPWORDS or _WEEKDAYS_MONTHS.match(bare):
+            break
+        unit.append(match[0])
+        if bare != word:
+            break  # punctuation closes the phrase
+    while unit and re.search(r"(?:ed|ing)\W*$", unit[-1]):
+        unit.pop()
+    tail = "".join(unit).rstrip(".,;:!?”\"’')")
+    phrase = (text[start:end] + tail).strip()
+    end += len(tail)
     left = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
-    right_match = _CLAUSE.search(text, end + len(unit))
+    right_match = _CLAUSE.search(text, end)
     right = right_match.start() if right_match else len(text)
     context = text[left:right].strip().rstrip(".")
     if left > 0:
@@ -234,3 +354,8 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
     if right < len(text):
         context = context + "…"
     return phrase, context
+
+
+def _names_a_thing(phrase: str, figure: str) -> bool:
+    """Does the phrase say what the number counts ('54,000 troops', 'three-star', '2%')?"""
+    return phrase.lstrip("$€£¥") != figure or bool(re.search(r"[%-]", figure))

@@ -79,6 +79,15 @@ class Corpus:
             tuple(is_dangling(s.text) for s in sentences),
         )
 
+    def subset(self, articles: set[int]) -> Corpus:
+        """The sentences of these articles (Article.index values), with their flags."""
+        keep = [i for i, s in enumerate(self.sentences) if s.article in articles]
+        return Corpus(
+            tuple(self.sentences[i] for i in keep),
+            tuple(self.quotable[i] for i in keep),
+            tuple(self.dangling[i] for i in keep),
+        )
+
     @cached_property
     def stems(self) -> tuple[tuple[str, ...], ...]:
         return tuple(content_stems(s.words) for s in self.sentences)

@@ -301,6 +301,21 @@ def _best_block(
 METHODS["coverage"] = Coverage()
 
 
+@method("centroid")
+def centroid(corpus: Corpus) -> Ranking:
+    """Sentences by how close each is to the centroid of all of them (Radev et al., 2004).
+
+    One pass over the sentences: cheap enough to condense every article of a large day
+    on its own (the sources' summaries), where the coverage program would dominate."""
+    total: dict[str, float] = {}
+    for vec in corpus.vectors:
+        for w, v in vec.items():
+            total[w] = total.get(w, 0.0) + v
+    scores = [sum(v * total[w] for w, v in vec.items()) for vec in corpus.vectors]
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    return [(i, scores[i]) for i in order]
+
+
 # sumy's algorithms -------------------------------------------------------------------
 
 _SUMY = {

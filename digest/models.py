@@ -26,6 +26,8 @@ class Article:
     encoding: str = "utf-8"
     content_hash: str = ""
     removed: tuple[str, ...] = ()  # lines cleaned away, kept for logs and tests
+    story: int = 0  # Story.n once articles are grouped (0: not grouped yet)
+    summary: tuple[str, ...] = ()  # its own best sentences, quoted, in document order
 
     @property
     def text(self) -> str:
@@ -51,6 +53,7 @@ class Point:
     sources: tuple[int, ...]  # Article.index values; sentence.article first
     score: float
     rank: int  # 0 = most important point of the brief
+    story: int = 0  # Story.n of the story it was chosen for
 
     @property
     def text(self) -> str:
@@ -61,6 +64,7 @@ class Point:
 class Section:
     title: str
     points: tuple[Point, ...]
+    story: int | None = None  # set when the section is one story, titled by its headline
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,16 @@ class KeyFigure:
     figure: str  # e.g. "54,000 US troops"
     context: str  # a verbatim span of the sentence, with "…" where it was cut
     sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    """The articles that report one news event, with a headline quoted from one of them."""
+
+    n: int  # 1-based number, in order of importance once the brief is composed
+    headline: str
+    articles: tuple[int, ...]  # Article.index values
+    shown: bool = True  # False: listed under "More stories" only
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,8 @@ class Brief:
     skipped: tuple[Skipped, ...] = ()
     subtitle: str = ""
     articles_read: int = 0
+    stories: tuple[Story, ...] = ()  # every story found, most important first
+    listed: int = 0  # stories not shown in full but listed under "More stories"
     generated: dt.datetime = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
     )

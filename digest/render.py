@@ -18,6 +18,7 @@ import css_inline
 import jinja2
 
 from digest import __version__
+from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
 from digest.errors import RenderError
 from digest.models import Article, Brief, Point, Section
 
@@ -91,20 +92,33 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
     """The brief as plain data; the JSON edition's schema."""
 
     def point(p: Point) -> dict[str, Any]:
-        entry = {"text": p.text, "sources": list(p.sources), "quoted_from": p.sentence.article}
+        entry = {
+            "text": p.text,
+            "sources": list(p.sources),
+            "quoted_from": p.sentence.article,
+            "story": p.story,
+        }
         return entry | ({"in_lead": True} if p in brief.lead else {})
+
+    def section(s: Section) -> dict[str, Any]:
+        entry: dict[str, Any] = {"title": s.title}
+        if s.story is not None:
+            entry["story"] = s.story
+        return entry | {"points": [point(p) for p in s.points]}
 
     return {
         "title": brief.title,
         "subtitle": brief.subtitle,
         "date": brief.date.isoformat(),
         "lead": [point(p) for p in brief.lead],
-        "sections": [
-            {"title": s.title, "points": [point(p) for p in s.points]} for s in brief.sections
-        ],
+        "sections": [section(s) for s in brief.sections],
         "key_figures": [
             {"figure": k.figure, "context": k.context, "sources": list(k.sources)}
             for k in brief.key_figures
+        ],
+        "stories": [
+            {"n": s.n, "headline": s.headline, "sources": list(s.articles), "shown": s.shown}
+            for s in brief.stories
         ],
         "sources": [_source_dict(a) for a in brief.sources],
         "skipped": [{"name": s.name, "reason": s.reason} for s in brief.skipped],
@@ -116,7 +130,13 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
 
 
 def _source_dict(article: Article) -> dict[str, Any]:
-    entry: dict[str, Any] = {"n": article.index, "title": article.title, "outlet": article.outlet}
+    entry: dict[str, Any] = {
+        "n": article.index,
+        "title": article.title,
+        "outlet": article.outlet,
+        "story": article.story,
+        "summary": list(article.summary),
+    }
     if article.url:
         entry["url"] = article.url
     if article.path is not None:
@@ -137,10 +157,27 @@ class SourceView:
     outlet: str
     where: str
     published: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    title: str
+    points: tuple[Point, ...]
+    story: int | None  # a story's own section, titled by its headline
+    opens_other: bool  # the first story after a profile's sections: "Other stories" above
+
+
+@dataclass(frozen=True)
+class MoreView:
+    headline: str
+    sources: int
 
 
 def view(brief: Brief) -> dict[str, Any]:
     shown = _shown_sources(brief)
+    in_shown_stories = {a for s in brief.stories if s.shown for a in s.articles}
+    unshown = [s for s in brief.stories if not s.shown]
     return {
         "brief": brief,
         "date_long": brief.date.strftime("%A, %-d %B %Y"),
@@ -149,7 +186,12 @@ def view(brief: Brief) -> dict[str, Any]:
         "sections": _body(brief),
         "key_figures": brief.key_figures,
         "sources": [_source_view(a) for a in brief.sources if a.index in shown],
-        "unlisted": len(brief.sources) - len(shown),
+        "unlisted": len(in_shown_stories - shown),
+        "more": [MoreView(s.headline, len(s.articles)) for s in unshown[: brief.listed]],
+        "more_unlisted": len(unshown) - brief.listed,
+        "other_stories": OTHER_STORIES,
+        "cited": cited_per_point(brief),
+        "brief_has_profile": any(s.story is None for s in brief.sections),
         "skipped": brief.skipped,
         "points": len(brief.points),
         "version": __version__,
@@ -158,17 +200,27 @@ def view(brief: Brief) -> dict[str, Any]:
     }
 
 
-def _body(brief: Brief) -> list[Section]:
-    """Sections without the points already shown at a glance (empty ones dropped)."""
-    body = [
-        Section(s.title, tuple(p for p in s.points if p not in brief.lead)) for s in brief.sections
-    ]
-    return [s for s in body if s.points]
+def _body(brief: Brief) -> list[SectionView]:
+    """Sections without the points already shown at a glance (empty ones dropped).
+
+    Where a profile's sections come first, the first story of its own after them opens
+    under an "Other stories" heading."""
+    profiled = any(s.story is None for s in brief.sections)
+    body, opened = [], False
+    for s in brief.sections:
+        points = tuple(p for p in s.points if p not in brief.lead)
+        if not points:
+            continue
+        opens = profiled and s.story is not None and not opened
+        opened = opened or opens
+        body.append(SectionView(s.title, points, s.story, opens))
+    return body
 
 
 def _tally(brief: Brief) -> str:
     """ "16 points quoted from 5 sources", or "… from 12 of 5,000 articles read"."""
-    points, cited = len(brief.points), len(brief.sources)
+    points = len(brief.points)
+    cited = len({n for p in brief.points for n in p.sources})
     if brief.articles_read > cited:
         return f"{points} points quoted from {cited} of {brief.articles_read:,} articles read"
     return f"{points} points quoted from {cited} sources"
@@ -177,8 +229,13 @@ def _tally(brief: Brief) -> str:
 def _source_view(article: Article) -> SourceView:
     where = article.url or (article.path.name if article.path else "")
     published = article.published.strftime("%-d %B %Y") if article.published else ""
-    title = short_title(article.title)
-    return SourceView(article.index, title, article.outlet or "outlet unknown", where, published)
+    # A title made from the opening sentence says less than the article's own summary.
+    derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)
+    title = "" if derived and article.summary else short_title(article.title)
+    summary = " ".join(article.summary)
+    return SourceView(
+        article.index, title, article.outlet or "outlet unknown", where, published, summary
+    )
 
 
 def _preheader(brief: Brief) -> str:
@@ -186,19 +243,17 @@ def _preheader(brief: Brief) -> str:
     return textwrap.shorten(first, 140, placeholder="…")
 
 
-MAX_CITED = 6  # numbers shown per point; the JSON edition keeps every source
-
-
-def cite(sources: tuple[int, ...]) -> str:
+def cite(sources: tuple[int, ...], limit: int = MAX_CITED) -> str:
     """Source numbers as a reader cites them, unbreakable: [1, 3] or [1, 2, … +40]."""
-    shown = ",\u00a0".join(str(n) for n in sources[:MAX_CITED])
-    more = len(sources) - MAX_CITED
+    shown = ",\u00a0".join(str(n) for n in sources[:limit])
+    more = len(sources) - limit
     return f"[{shown}\u00a0+{more}]" if more > 0 else f"[{shown}]"
 
 
 def _shown_sources(brief: Brief) -> set[int]:
     cited = [p.sources for p in brief.points] + [k.sources for k in brief.key_figures]
-    return {n for sources in cited for n in sources[:MAX_CITED]}
+    limit = cited_per_point(brief)
+    return {n for sources in cited for n in sources[:limit]}
 
 
 def short_title(title: str, width: int = 110) -> str:

@@ -15,6 +15,8 @@ from digest.methods import DEFAULT_METHOD, Ranking, get_method
 from digest.models import Article, Point, Sentence
 
 DEFAULT_WORDS = 420
+ARTICLE_METHOD = "centroid"  # condenses one article: cheap, see digest.methods
+ARTICLE_WORDS = 35  # an article's own summary: one or two sentences
 
 
 def summarize(
@@ -28,6 +30,22 @@ def summarize(
     as reach `words` words (the sentence that reaches the limit is included)."""
     corpus = Corpus.of(articles)
     return select(corpus, rank(corpus, method=method), points=points, words=words)
+
+
+def condense(
+    corpus: Corpus, *, method: str = ARTICLE_METHOD, words: int = ARTICLE_WORDS
+) -> tuple[str, ...]:
+    """One article's own summary: its best sentences up to about `words` words (the
+    first always, a second only while within the limit), in the article's order."""
+    chosen: list[Sentence] = []
+    size = 0
+    for point in select(corpus, rank(corpus, method=method), words=words):
+        length = len(point.text.split())
+        if chosen and size + length > words:
+            break
+        chosen.append(point.sentence)
+        size += length
+    return tuple(s.text for s in sorted(chosen, key=lambda s: s.position))
 
 
 def rank(corpus: Corpus, *, method: str = DEFAULT_METHOD) -> Ranking:

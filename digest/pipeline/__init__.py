@@ -16,6 +16,7 @@ from digest.pipeline.build import (
     build_from_articles,
     default_input,
     summarize_folder,
+    summarize_stories,
 )
 from digest.pipeline.daily import ALREADY, RUN_LOCK, Ran, describe, run_once, serve
 from digest.pipeline.publish import Sent, send_brief
@@ -39,4 +40,5 @@ __all__ = [
     "send_brief",
     "serve",
     "summarize_folder",
+    "summarize_stories",
 ]

@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from digest import render
-from digest.compose import compose, section_of
+from digest import budget, render
+from digest.compose import Chosen, compose, section_of
 from digest.config import (
     Profile,
     load_profile,
@@ -22,10 +23,11 @@ from digest.corpus import OVERLAP, Corpus
 from digest.errors import NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
-from digest.models import Article, Brief, Point, Skipped
+from digest.models import Article, Brief, Point, Skipped, Story
 from digest.output import write_atomic
 from digest.pdf import html_to_pdf
-from digest.summarize import rank, select
+from digest.stories import stories as find_stories
+from digest.summarize import condense, rank, select
 
 log = logging.getLogger(__name__)
 
@@ -99,47 +101,126 @@ def build_from_articles(
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
     length: int | None = None,
+    pages: int = MAX_PAGES,
     exclude: Sequence[str] = (),
     where: str = "the articles",
     on_stage: Callable[[str], None] | None = None,
 ) -> Built:
     """Brief these articles, render every edition and write them to `out`.
 
-    No sentence that states the same fact as one of the `exclude` texts (points already
-    sent) is quoted. `on_stage` is told "rendering", then "writing" after the first file.
+    The articles are grouped into stories; the page budget decides how many stories are
+    shown in full and how many words each gets, before any layout (one corrective
+    re-layout at most). No sentence that states the same fact as one of the `exclude`
+    texts (points already sent) is quoted. `on_stage` is told "rendering", then
+    "writing" after the first file.
     """
     profile = profile or load_profile()
     stage = on_stage or (lambda name: None)
-    ingested = Ingested(tuple(articles), tuple(skipped))
-    corpus = _excluding(Corpus.of(ingested.articles), ingested.articles, exclude)
-    log.info("ranking %d sentences with %s", len(corpus.sentences), method)
-    ranking = rank(corpus, method=method)
-    points = _points(corpus, ranking, profile, length)
-    if not points:
+    day = Day.of(articles, skipped, profile=profile, method=method, exclude=exclude)
+    plan = day.plan(pages=pages)
+    brief = day.brief(plan, date=date, length=length)
+    if not brief.points:
         raise NothingToBriefError(f"{where}: no sentence in the articles can be quoted as a point")
-    while True:
-        brief = compose(
-            points,
-            corpus=corpus,
-            articles=ingested.articles,
-            profile=profile,
-            date=date,
-            method=method,
-            skipped=ingested.skipped,
-        )
-        log.info("rendering %d points (%d words)", len(brief.points), brief.word_count)
-        editions, pages = _render_all(brief)
-        if pages <= MAX_PAGES or length is not None or len(points) <= 3:
-            break
-        log.info("%d pages is over %d: dropping the least important point", pages, MAX_PAGES)
-        points = _drop_last(points)
+    log.info("rendering %d points (%d words)", len(brief.points), brief.word_count)
+    editions, laid_out = _render_all(brief)
+    if laid_out > pages and length is None:
+        log.info("%d pages is over %d: one shorter layout", laid_out, pages)
+        plan = day.plan(pages=pages, laid_out=laid_out)
+        brief = day.brief(plan, date=date, length=length)
+        editions, laid_out = _render_all(brief)
+        if laid_out > pages:
+            log.warning("the brief runs to %d pages, over the %d asked for", laid_out, pages)
     stage("rendering")
     files = brief_paths(out, date)
     for n, (ext, path) in enumerate(files.items()):
         write_atomic(path, editions[ext])
         if n == 0:
             stage("writing")
-    return Built(brief, files, pages, ingested)
+    return Built(brief, files, laid_out, day.ingested)
+
+
+@dataclass
+class Day:
+    """A day's articles grouped into stories, ordered by importance, ready to brief."""
+
+    ingested: Ingested
+    corpus: Corpus
+    stories: list[Story]  # most important first
+    profile: Profile
+    method: str
+
+    @classmethod
+    def of(
+        cls,
+        articles: Sequence[Article],
+        skipped: Sequence[Skipped] = (),
+        *,
+        profile: Profile,
+        method: str,
+        exclude: Sequence[str] = (),
+    ) -> Day:
+        corpus = _excluding(Corpus.of(articles), articles, exclude)
+        found = order_stories(find_stories(articles), articles)
+        story_of = {a: s.n for s in found for a in s.articles}
+        condensed = [
+            replace(a, story=story_of[a.index], summary=condense(corpus.subset({a.index})))
+            for a in articles
+        ]
+        log.info("%d article(s) in %d stor(ies)", len(articles), len(found))
+        return cls(Ingested(tuple(condensed), tuple(skipped)), corpus, found, profile, method)
+
+    def plan(self, *, pages: int, laid_out: int | None = None) -> budget.Plan:
+        """The page budget's plan; given a first layout's length, the corrective one."""
+        sources = [len(s.articles) for s in self.stories]
+        if laid_out is None:
+            return budget.plan(sources, pages=pages)
+        return budget.shrink(sources, pages=pages, laid_out=laid_out)
+
+    def brief(self, plan: budget.Plan, *, date: dt.date, length: int | None) -> Brief:
+        """Points for the stories the plan shows, composed into a brief."""
+        chosen = []
+        total = sum(plan.words) or 1
+        for story, words in zip(self.stories, plan.words, strict=False):
+            corpus = self.corpus.subset(set(story.articles))
+            alone = len(self.stories) == 1
+            if not (alone and self.profile.sections):  # shown under its headline:
+                corpus = _without(corpus, story.headline)  # not quoted twice
+            log.info("story %d: ranking %d sentences", story.n, len(corpus.sentences))
+            ranking = rank(corpus, method=self.method)
+            share = None if length is None else max(1, round(length * words / total))
+            points = _points(corpus, ranking, self.profile, length=share, words=words, alone=alone)
+            chosen.append(Chosen(story, points, corpus))
+        return compose(
+            chosen,
+            articles=self.ingested.articles,
+            profile=self.profile,
+            date=date,
+            method=self.method,
+            skipped=self.ingested.skipped,
+            unshown=self.stories[len(chosen) :],
+            listed=plan.listed,
+        )
+
+
+def _without(corpus: Corpus, text: str) -> Corpus:
+    quotable = tuple(
+        q and s.text != text for q, s in zip(corpus.quotable, corpus.sentences, strict=True)
+    )
+    return replace(corpus, quotable=quotable)
+
+
+def order_stories(found: Sequence[Story], articles: Sequence[Article]) -> list[Story]:
+    """Most important first: more distinct sources, then more said; numbered 1.. again."""
+    by_index = {a.index: a for a in articles}
+
+    def weight(story: Story) -> tuple[int, int, int]:
+        members = [by_index[i] for i in story.articles]
+        outlets = {a.outlet or f"#{a.index}" for a in members}
+        said = sum(len(a.text.split()) for a in members)
+        return (-len(outlets), -said, story.n)
+
+    ordered = sorted(found, key=weight)
+    return [replace(s, n=n) for n, s in enumerate(ordered, 1)]
 
 
 def _excluding(corpus: Corpus, articles: Sequence[Article], exclude: Sequence[str]) -> Corpus:
@@ -163,23 +244,30 @@ def _excluding(corpus: Corpus, articles: Sequence[Article], exclude: Sequence[st
 
 
 def _points(
-    corpus: Corpus, ranking: list[tuple[int, float]], profile: Profile, length: int | None
+    corpus: Corpus,
+    ranking: list[tuple[int, float]],
+    profile: Profile,
+    *,
+    length: int | None,
+    words: int,
+    alone: bool,
 ) -> tuple[Point, ...]:
+    """A story's points: `length` points if asked, else about `words` words.
+
+    The only story of a day with a profile's sections also tops up thin sections."""
     if length is not None:
         return select(corpus, ranking, points=length)
-    return select(
-        corpus,
-        ranking,
-        words=TARGET_WORDS,
-        minimum=SECTION_MINIMUM,
-        group=lambda s: section_of(s.text, profile),
-        ceiling=CEILING_WORDS,
-    )
-
-
-def _drop_last(points: Sequence[Point]) -> tuple[Point, ...]:
-    ranked = sorted(points, key=lambda p: p.rank)[:-1]
-    return tuple(replace(p, rank=n) for n, p in enumerate(ranked))
+    if alone and profile.sections:
+        target = words * TARGET_WORDS // CEILING_WORDS
+        return select(
+            corpus,
+            ranking,
+            words=target,
+            minimum=SECTION_MINIMUM,
+            group=lambda s: section_of(s.text, profile),
+            ceiling=words,
+        )
+    return select(corpus, ranking, words=words)
 
 
 def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], int]:
@@ -194,8 +282,40 @@ def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], int]:
 
 def summarize_folder(folder: Path, *, method: str = DEFAULT_METHOD, words: int = 100) -> list[str]:
     """The multi-document summary of a folder: sentences best first, up to `words` words."""
+    ingested = _read_to_summarize(folder)
+    corpus = Corpus.of(ingested.articles)
+    return [p.text for p in select(corpus, rank(corpus, method=method), words=words)]
+
+
+def summarize_stories(
+    folder: Path, *, method: str = DEFAULT_METHOD, words: int = 100
+) -> list[dict[str, Any]]:
+    """The folder's stories, most important first, each with its own summary cut at
+    `words` words: {"headline", "articles": [file names relative to folder], "summary"}."""
+    ingested = _read_to_summarize(folder)
+    articles = ingested.articles
+    corpus = Corpus.of(articles)
+    by_index = {a.index: a for a in articles}
+    out = []
+    for story in order_stories(find_stories(articles), articles):
+        part = corpus.subset(set(story.articles))
+        summary = [p.text for p in select(part, rank(part, method=method), words=words)]
+        names = [_relative(by_index[i], folder) for i in story.articles]
+        out.append({"headline": story.headline, "articles": names, "summary": summary})
+    return out
+
+
+def _read_to_summarize(folder: Path) -> Ingested:
     ingested = read_folder(folder)
     if not ingested.articles:
         raise NothingToBriefError(f"{folder}: no usable article to summarize")
-    corpus = Corpus.of(ingested.articles)
-    return [p.text for p in select(corpus, rank(corpus, method=method), words=words)]
+    return ingested
+
+
+def _relative(article: Article, folder: Path) -> str:
+    if article.path is None:
+        return article.title
+    try:
+        return article.path.relative_to(folder).as_posix()
+    except ValueError:
+        return article.path.name

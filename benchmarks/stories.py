@@ -1,0 +1,245 @@
+"""Score digest's story grouping on mixes of DUC 2004 clusters, and its per-story summaries.
+
+Each mix puts the articles of several shared DUC 2004 clusters (../shared/bench/duc2004,
+never copied into the repository) into one folder under opaque file names, an identical
+file kept once (it counts for the first cluster in id order). Mixes: 2, 5 and 10
+clusters (several draws each) and all 35. For each it reports:
+
+- ARI and V-measure of the stories found against the true clusters, raw and "pairs
+  allowed": five pairs of clusters follow one event arc, so merging or splitting each
+  pair both count as right (the best over every choice of merging them);
+- for the all-35 mix, each story's ROUGE-1/2 (recall, 100 words) against its cluster's
+  references, beside the same cluster summarized alone;
+- the time to group and summarize each story, as a ratio to summarizing the same
+  articles as one story.
+
+`--cv` chooses the grouping threshold by cross-validation: the 35 clusters are split
+into folds; for each fold the threshold is chosen on mixes of the other folds' clusters
+and the mix of the fold's own clusters is scored with it (held out). The default
+threshold in digest/stories.py is the median of the folds' choices, so no figure for
+the all-35 mix was used to set it.
+
+    .venv/bin/python benchmarks/stories.py            # mixes with the default threshold
+    .venv/bin/python benchmarks/stories.py --cv       # cross-validation of the threshold
+
+Needs scikit-learn (for the metrics) and py-rouge: `pip install -e '.[bench]'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from digest.ingest import read_folder
+from digest.models import Article
+from digest.stories import DEFAULT, Grouping, group
+from digest.summarize import summarize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from duc2004 import DEFAULT_BENCH, Scorer, load_clusters
+
+PAIRS = (
+    ("d30022", "d31050"),
+    ("d30008", "d30011"),
+    ("d30024", "d30046"),
+    ("d30010", "d30053"),
+    ("d30031", "d30047"),
+)
+MIX_SIZES = (2, 5, 10)
+DRAWS = 5
+FOLDS = 5
+# The grid `--cv` searches: (threshold, floor) of digest.stories.Grouping.
+GRID = tuple((round(0.03 + 0.01 * k, 2), floor) for k in range(10) for floor in (0, 200, 1000))
+
+
+def metrics() -> tuple:
+    from sklearn.metrics import adjusted_rand_score, v_measure_score
+
+    return adjusted_rand_score, v_measure_score
+
+
+def read_mix(
+    clusters: dict[str, list[Article]], names: Sequence[str], *, seed: int
+) -> tuple[list[Article], list[str]]:
+    """The mix's articles, in the order a folder of opaque names gives, and their truth."""
+    seen: set[str] = set()
+    entries: list[tuple[str, Article]] = []
+    for name in sorted(names):
+        for article in clusters[name]:
+            if article.content_hash in seen:
+                continue  # an identical file is kept once, for the first cluster
+            seen.add(article.content_hash)
+            entries.append((name, article))
+    random.Random(seed).shuffle(entries)
+    with tempfile.TemporaryDirectory() as folder:
+        for k, (_, article) in enumerate(entries):
+            (Path(folder) / f"{k:04d}.txt").write_text(article.text + "\n", "utf-8")
+        articles = list(read_folder(Path(folder)).articles)
+    truth = [entries[int(a.path.stem)][0] for a in articles if a.path]
+    return articles, truth
+
+
+def labels(stories: list[list[int]], n: int) -> list[int]:
+    out = [0] * n
+    for s, members in enumerate(stories):
+        for i in members:
+            out[i] = s
+    return out
+
+
+def scores(found: list[int], truth: list[str]) -> tuple[float, float, float, float]:
+    """Raw ARI and V-measure, then the best of each over the allowed pair merges."""
+    ari, vm = metrics()
+    raw = (ari(truth, found), vm(truth, found))
+    present = [p for p in PAIRS if p[0] in truth and p[1] in truth]
+    best_a, best_v = raw
+    for k in range(1, len(present) + 1):
+        for chosen in itertools.combinations(present, k):
+            merged = dict(chosen)
+            relabelled = [merged.get(t, t) for t in truth]
+            best_a = max(best_a, ari(relabelled, found))
+            best_v = max(best_v, vm(relabelled, found))
+    return raw[0], raw[1], best_a, best_v
+
+
+def mixes(names: Sequence[str], *, seed: int) -> list[tuple[str, list[str]]]:
+    rng = random.Random(seed)
+    out = []
+    for size in MIX_SIZES:
+        if size >= len(names):
+            continue
+        for draw in range(DRAWS):
+            out.append((f"{size} clusters #{draw + 1}", rng.sample(list(names), size)))
+    out.append((f"all {len(names)}", list(names)))
+    return out
+
+
+def evaluate(
+    clusters: dict[str, list[Article]], names: Sequence[str], params: Grouping, *, seed: int
+) -> list[tuple[str, tuple[float, float, float, float]]]:
+    rows = []
+    for label, chosen in mixes(names, seed=seed):
+        articles, truth = read_mix(clusters, chosen, seed=seed)
+        found = labels(group(articles, params), len(articles))
+        rows.append((label, scores(found, truth)))
+    return rows
+
+
+def cross_validate(clusters: dict[str, list[Article]]) -> float:
+    names = sorted(clusters)
+    rng = random.Random(11)
+    shuffled = rng.sample(names, len(names))
+    folds = [sorted(shuffled[k::FOLDS]) for k in range(FOLDS)]
+    cache: dict[tuple[str, ...], tuple[list[Article], list[str]]] = {}
+    chosen_values = []
+    print("| fold | chosen (threshold, floor) | held-out ARI | V | ARI (pairs) | V (pairs) |")
+    print("|---|---|---|---|---|---|")
+    held = []
+    for k, fold in enumerate(folds):
+        train = [n for n in names if n not in fold]
+        train_mixes = [m for _, m in mixes(train, seed=100 + k)]
+        best = None
+        for threshold, floor in GRID:
+            params = replace(DEFAULT, threshold=threshold, floor=floor)
+            total = 0.0
+            for chosen in train_mixes:
+                key = tuple(sorted(chosen))
+                if key not in cache:
+                    cache[key] = read_mix(clusters, chosen, seed=5)
+                articles, truth = cache[key]
+                total += scores(labels(group(articles, params), len(articles)), truth)[2]
+            mean = total / len(train_mixes)
+            if best is None or mean > best[0]:
+                best = (mean, threshold, floor)
+        assert best is not None
+        _, threshold, floor = best
+        chosen_values.append((threshold, floor))
+        articles, truth = read_mix(clusters, fold, seed=5)
+        params = replace(DEFAULT, threshold=threshold, floor=floor)
+        result = scores(labels(group(articles, params), len(articles)), truth)
+        held.append(result)
+        cells = " | ".join(f"{x:.3f}" for x in result)
+        print(f"| {k + 1} | {threshold:.2f}, {floor} | {cells} |", flush=True)
+    means = [statistics.fmean(r[j] for r in held) for j in range(4)]
+    print("| mean | | " + " | ".join(f"{x:.3f}" for x in means) + " |")
+    median = statistics.median(t for t, _ in chosen_values)
+    floor = statistics.median(f for _, f in chosen_values)
+    print(
+        f"\nmedian of the folds' choices: threshold {median:.2f}, floor {floor:.0f} "
+        f"(digest uses {DEFAULT.threshold}, {DEFAULT.floor})"
+    )
+    return median
+
+
+def summaries(clusters: dict[str, list[Article]], folders: dict[str, Path]) -> None:
+    """Per-story ROUGE in the all-35 mix beside each cluster alone, and the time ratio."""
+    scorer = Scorer()
+    names = sorted(clusters)
+    articles, truth = read_mix(clusters, names, seed=5)
+    refs = {c.name: c.references for c in load_clusters(DEFAULT_BENCH)}
+    start = time.perf_counter()
+    found = group(articles)
+    story_points = {}
+    for members in found:
+        story_points[tuple(members)] = summarize([articles[i] for i in members], words=100)
+    grouped_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    summarize(articles, words=100 * len(found))
+    one_seconds = time.perf_counter() - start
+    mixed, alone = [], []
+    for name in names:
+        members = max(found, key=lambda m: sum(truth[i] == name for i in m))
+        text = "\n".join(p.text for p in story_points[tuple(members)])
+        mixed.append(scorer.score(text, refs[name]))
+        own = "\n".join(p.text for p in summarize(clusters[name], words=100))
+        alone.append(scorer.score(own, refs[name]))
+    m1, m2 = statistics.fmean(s[0] for s in mixed), statistics.fmean(s[1] for s in mixed)
+    a1, a2 = statistics.fmean(s[0] for s in alone), statistics.fmean(s[1] for s in alone)
+    print("\n| summaries (all-35 mix) | R-1 | R-2 |\n|---|---|---|")
+    print(f"| each story found, its cluster's references | {m1:.2f} | {m2:.2f} |")
+    print(f"| each cluster summarized alone | {a1:.2f} | {a2:.2f} |")
+    print(
+        f"\ntime: grouping + a summary per story {grouped_seconds:.1f} s; the same "
+        f"{len(articles)} articles as one story {one_seconds:.1f} s; "
+        f"ratio {grouped_seconds / one_seconds:.2f}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
+    parser.add_argument("--cv", action="store_true", help="cross-validate the threshold")
+    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--no-rouge", action="store_true", help="skip the summaries")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)  # DUC's duplicate files are skipped by design
+    if not args.bench.is_dir():
+        print(f"stories: {args.bench}: no benchmark data here; give --bench", file=sys.stderr)
+        return 1
+    loaded = load_clusters(args.bench)
+    clusters = {c.name: list(c.articles) for c in loaded}
+    if args.cv:
+        cross_validate(clusters)
+        return 0
+    params = DEFAULT if args.threshold is None else replace(DEFAULT, threshold=args.threshold)
+    print(f"threshold {params.threshold}\n")
+    print("| mix | ARI | V | ARI (pairs) | V (pairs) |\n|---|---|---|---|---|")
+    rows = evaluate(clusters, sorted(clusters), params, seed=3)
+    for label, (a, v, pa, pv) in rows:
+        print(f"| {label} | {a:.3f} | {v:.3f} | {pa:.3f} | {pv:.3f} |")
+    if not args.no_rouge:
+        summaries(clusters, {c.name: c.folder for c in loaded})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

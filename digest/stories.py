@@ -1,0 +1,194 @@
+"""Transform Articles into Stories: the articles that report one news event, found offline.
+
+Each article becomes a tf-idf vector of its content stems and of pairs of neighbouring
+ones (idf from the day's own articles, so words every story uses weigh little; features
+only one article has are dropped, since they link it to nothing). Articles are then merged bottom-up
+by average linkage: the two groups whose articles are, on average, most alike join,
+until no two groups are alike enough (`Grouping.threshold`). Each article ends in
+exactly one story.
+
+Comparing every pair of articles would cost n² at 20,000 articles, so candidate pairs
+come from each article's most distinctive stems only (its `probe` highest-weighted
+ones), as the same-fact lookup in `corpus` does for sentences. Pairs that share none of
+them count as unalike (similarity 0) in the averages.
+
+A story's headline is quoted, never written: the real title or opening sentence of one
+of its articles, the one closest to what the story's articles say in common.
+
+Knows nothing of profiles, sections, ranking or output.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from digest.models import Article, Story
+from digest.text import content_stems, words
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How articles are grouped; the values are explained where they are set."""
+
+    # Mean similarity at or above which two groups are one story, and the idf floor
+    # below: both chosen by cross-validation over folds of DUC 2004's 35 clusters
+    # (benchmarks/stories.py --cv, the median of the folds' choices; figures in README).
+    threshold: float = 0.04
+    # idf as if the day had at least this many articles. On a small day, the words one
+    # story's articles share are in half the input, and plain idf would weigh them as
+    # little as words every story uses; so two small stories split into many.
+    floor: int = 1000
+    probe: int = 12  # distinctive features per article used to find candidate pairs
+    words: int = 400  # words read per article: the opening says what the story is
+
+
+def group(articles: Sequence[Article], params: Grouping | None = None) -> list[list[int]]:
+    """Partition the articles into stories: lists of positions in `articles`.
+
+    Stories come in the order of their first article; articles keep their order within
+    a story."""
+    params = params or DEFAULT
+    n = len(articles)
+    if n <= 1:
+        return [list(range(n))]
+    matrix = _vectors(articles, params)
+    pairs = _candidate_similarities(matrix, params.probe)
+    members = _average_linkage(n, pairs, params.threshold)
+    return sorted((sorted(m) for m in members), key=lambda m: m[0])
+
+
+def stories(articles: Sequence[Article], params: Grouping | None = None) -> tuple[Story, ...]:
+    """The stories of these articles, numbered 1.. in order of their first article."""
+    found = []
+    for n, positions in enumerate(group(articles, params), 1):
+        members = [articles[p] for p in positions]
+        found.append(
+            Story(n=n, headline=headline(members), articles=tuple(a.index for a in members))
+        )
+    return tuple(found)
+
+
+def _stems(article: Article, limit: int) -> list[str]:
+    tokens = words(article.text)[:limit]
+    return list(content_stems(tokens))
+
+
+def _features(article: Article, params: Grouping) -> Counter[str]:
+    """Content stems and pairs of neighbouring content stems ('hun sen', 'death toll')."""
+    stems = _stems(article, params.words)
+    found = Counter(stems)
+    found.update(f"{a} {b}" for a, b in itertools.pairwise(stems))
+    return found
+
+
+def _vectors(articles: Sequence[Article], params: Grouping) -> sparse.csr_matrix:
+    """Unit tf-idf rows (log tf, smoothed idf from these articles)."""
+    counts = [_features(a, params) for a in articles]
+    df = Counter(w for c in counts for w in c)
+    # A stem only one article uses links it to nothing; it would only dilute its cosines.
+    df = Counter({w: d for w, d in df.items() if d >= 2})
+    counts = [Counter({w: t for w, t in c.items() if w in df}) for c in counts]
+    columns = {w: k for k, w in enumerate(sorted(df))}
+    n = len(articles)
+    base = max(n, params.floor)
+    idf = {w: math.log((base + 1) / (d + 1)) + 1.0 for w, d in df.items()}
+    indptr, indices, data = [0], [], []
+    for c in counts:
+        row = {columns[w]: (1.0 + math.log(t)) * idf[w] for w, t in c.items()}
+        norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
+        for k in sorted(row):
+            indices.append(k)
+            data.append(row[k] / norm)
+        indptr.append(len(indices))
+    shape = (n, max(len(columns), 1))
+    return sparse.csr_matrix((data, indices, indptr), shape=shape, dtype=np.float64)
+
+
+def _candidate_similarities(matrix: sparse.csr_matrix, probe: int) -> dict[tuple[int, int], float]:
+    """Cosine similarity of each pair that shares one of either's `probe` best stems."""
+    n = matrix.shape[0]
+    keep_rows, keep_cols = [], []
+    for i in range(n):
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        row = matrix.data[start:end]
+        top = np.argsort(-row, kind="stable")[:probe]
+        keep_rows.extend([i] * len(top))
+        keep_cols.extend(matrix.indices[start:end][top].tolist())
+    marks = sparse.csr_matrix((np.ones(len(keep_rows)), (keep_rows, keep_cols)), shape=matrix.shape)
+    shared = (marks @ marks.T).tocoo()  # pairs sharing a distinctive stem
+    mask = shared.row < shared.col
+    rows, cols = shared.row[mask], shared.col[mask]
+    if len(rows) == 0:
+        return {}
+    sims = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
+    return {(int(a), int(b)): float(s) for a, b, s in zip(rows, cols, sims, strict=True) if s > 0}
+
+
+def _average_linkage(
+    n: int, pairs: dict[tuple[int, int], float], threshold: float
+) -> list[list[int]]:
+    """Merge the most alike groups (mean pairwise similarity) until none reach threshold."""
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    links: dict[int, dict[int, float]] = defaultdict(dict)  # group → group → summed sim
+    for (a, b), s in pairs.items():
+        links[a][b] = links[b][a] = s
+    heap = [(-s, a, b) for (a, b), s in pairs.items() if s >= threshold]
+    heapq.heapify(heap)
+    next_id = n
+    while heap:
+        _, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue  # one of them has merged since: its pairs were pushed anew
+        merged = members.pop(a) + members.pop(b)
+        new = next_id
+        next_id += 1
+        members[new] = merged
+        neighbours = (links.pop(a, {}).keys() | links.pop(b, {}).keys()) - {a, b}
+        for x in neighbours:
+            total = links[x].pop(a, 0.0) + links[x].pop(b, 0.0)
+            links[new][x] = links[x][new] = total
+            mean = total / (len(merged) * len(members[x]))
+            if mean >= threshold:
+                heapq.heappush(heap, (-mean, min(new, x), max(new, x)))
+    return list(members.values())
+
+
+# Headlines ----------------------------------------------------------------------------
+
+HEADLINE_WORDS = 30  # a longer opening sentence is a paragraph, not a headline
+
+
+def headline(members: Sequence[Article]) -> str:
+    """The title or opening sentence of one article that best says what they share."""
+    from digest.text import split_sentences
+
+    shared = Counter(w for a in members for w in set(_stems(a, 400)))
+    candidates: list[tuple[float, int, str]] = []
+    for order, article in enumerate(members):
+        options = [article.title]
+        if article.paragraphs:
+            options += split_sentences(article.paragraphs[0])[:1]
+        for text in dict.fromkeys(o.strip() for o in options if o.strip()):
+            size = len(text.split())
+            if size > HEADLINE_WORDS:
+                continue
+            stems = set(content_stems(words(text)))
+            if not stems:
+                continue
+            # How many of the story's articles use each of its words, per word.
+            score = sum(shared[w] for w in stems) / (len(stems) + 2)
+            candidates.append((-score, order, text))
+    if not candidates:
+        return members[0].title
+    return min(candidates)[2]
+
+
+DEFAULT = Grouping()

@@ -1,0 +1,234 @@
+"""Stories: articles grouped by event, briefs of several stories, their JSON and editions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from digest.budget import plan
+from digest.compose import _in_context
+from digest.ingest import read_folder
+from digest.pipeline import build_brief
+from digest.render import EMAIL_LIMIT_BYTES
+from digest.stories import group
+
+from .conftest import SEEDS, SHARED
+
+DATE = dt.date(2024, 8, 1)
+
+# Two unrelated events, three outlets each, written for this test.
+FLOOD = [
+    "Floodwater from the failed Karsk dam swept through the valley town of Ellmoor on "
+    "Tuesday, forcing 4,000 residents from their homes. Rescue crews in boats pulled "
+    "families from rooftops along the Ellmoor river. The regional governor said the dam's "
+    "spillway gave way after nine days of heavy rain. Engineers had warned in March that "
+    "the Karsk dam needed urgent repairs to its spillway.",
+    "The Karsk dam above Ellmoor collapsed after days of rain, and the flood forced about "
+    "4,000 people to leave the town. Boats carried residents off rooftops as the river "
+    "rose through the streets of Ellmoor. An inspection report from March had called the "
+    "spillway of the Karsk dam unsafe. The governor promised an inquiry into the dam.",
+    "Rescue boats worked through the night in Ellmoor after the Karsk dam burst and "
+    "flooded the valley. Officials said 4,000 residents had been evacuated to schools and "
+    "churches on higher ground. The dam's spillway failed after more than a week of rain, "
+    "the governor said. Families waited on rooftops for the boats to reach them.",
+]
+CHESS = [
+    "Grandmaster Ilse Varga won the world chess championship in Lisbon on Sunday, beating "
+    "the defending champion Tomas Reyes in a rapid tiebreak. The classical games had "
+    "ended level at six points each after fourteen games. Varga, who is 24, is the "
+    "youngest champion in two decades. She won the decisive rapid game with the black "
+    "pieces in a Sicilian Defence.",
+    "Ilse Varga is the new world chess champion after defeating Tomas Reyes in the rapid "
+    "tiebreak in Lisbon. The fourteen classical games of the match had finished six "
+    "points apiece. At 24, Varga becomes the youngest holder of the title in twenty "
+    "years. Reyes resigned the final rapid game after a long Sicilian Defence.",
+    "The world chess championship in Lisbon ended on Sunday with a tiebreak win for Ilse "
+    "Varga over the champion Tomas Reyes. Their classical match was tied at six points "
+    "after fourteen games. Varga, 24, took the title with black in the last rapid game. "
+    "Reyes congratulated her and said he would play in next year's candidates tournament.",
+]
+
+
+@pytest.fixture()
+def two_stories(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Six articles under opaque names, shuffled; name → the event it reports."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    truth = {}
+    texts = [("flood", t) for t in FLOOD] + [("chess", t) for t in CHESS]
+    random.Random(4).shuffle(texts)
+    for n, (event, text) in enumerate(texts):
+        name = f"item{n:02d}.txt"
+        (folder / name).write_text(text + "\n", "utf-8")
+        truth[name] = event
+    return folder, truth
+
+
+def test_the_seeds_are_one_story() -> None:
+    articles = read_folder(SEEDS).articles
+    assert group(articles) == [list(range(len(articles)))]
+
+
+def test_two_unrelated_stories_are_found(two_stories: tuple[Path, dict[str, str]]) -> None:
+    folder, truth = two_stories
+    articles = read_folder(folder).articles
+    found = group(articles)
+    assert len(found) == 2
+    for members in found:
+        events = {truth[articles[i].path.name] for i in members if articles[i].path}
+        assert len(events) == 1, f"one story mixes {events}"
+
+
+def test_a_brief_of_two_stories_has_generic_title_and_story_sections(
+    two_stories: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    folder, truth = two_stories
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    assert data["title"] == "Daily Brief"
+    # No topical section is made up: each section is a story under its quoted headline.
+    sources_text = " ".join(p.read_text("utf-8") for p in folder.iterdir())
+    assert len(data["sections"]) == 2
+    for section in data["sections"]:
+        assert "story" in section
+        assert section["title"] in sources_text
+        assert {p["story"] for p in section["points"]} == {section["story"]}
+    # Every story is listed, each article in exactly one, and each story is one event.
+    numbered = {s["n"]: s for s in data["sources"]}
+    assert sorted(n for s in data["stories"] for n in s["sources"]) == sorted(numbered)
+    for story in data["stories"]:
+        events = {truth[Path(numbered[n]["path"]).name] for n in story["sources"]}
+        assert len(events) == 1
+        assert all(numbered[n]["story"] == story["n"] for n in story["sources"])
+    # Sources are numbered 1..N, all articles read.
+    assert sorted(numbered) == list(range(1, 7))
+
+
+def test_every_source_has_its_own_summary_in_every_edition(built) -> None:  # noqa: ANN001
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    text = built.files["txt"].read_text("utf-8")
+    html = built.files["html"].read_text("utf-8")
+    pdf = (
+        subprocess.run(
+            ["pdftotext", str(built.files["pdf"]), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        if shutil.which("pdftotext")
+        else None
+    )
+    articles = {a.index: a for a in built.brief.sources}
+    for source in data["sources"]:
+        assert source["summary"], f"source {source['n']} has no summary"
+        whole = " ".join(articles[source["n"]].paragraphs)
+        for sentence in source["summary"]:
+            assert sentence in whole  # quoted, never rewritten
+        first = source["summary"][0]
+        assert " ".join(first.split()) in " ".join(text.split())
+        assert first.split()[0] in html and first[:40] in html.replace("&#39;", "'")
+        if pdf is not None:
+            assert " ".join(first.split()[:6]) in " ".join(pdf.split())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "phrase"),
+    [
+        (
+            "Cambodia's parties broke a three-month deadlock Friday and agreed to a coalition.",
+            "three-month",
+            "three-month deadlock",
+        ),
+        ("The two-party opposition had boycotted the vote.", "two-party", "two-party opposition"),
+        (
+            "Hun Sen's party won 64 of the 122 parliamentary seats in July.",
+            "64",
+            "64 of the 122 parliamentary seats",
+        ),
+        ("The bank approved $35 million in aid on Monday.", "35", "$35 million"),
+        (
+            "About 54,000 US military personnel are stationed in Japan.",
+            "54,000",
+            "54,000 US military personnel",
+        ),
+        ("Police said 12 people killed in the blast were civilians.", "12", "12 people"),
+    ],
+)
+def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str) -> None:
+    found, context = _in_context(sentence, figure)
+    assert found == phrase
+    assert found.strip("$") in context or figure in context
+    last = found.split()[-1].lower()
+    assert not re.fullmatch(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day", last)
+    assert last not in {"had", "has", "is", "was", "were", "killed"}
+
+
+def test_the_page_plan_shows_fewer_stories_than_a_large_day_has() -> None:
+    one = plan([5], pages=2)
+    assert one.shown == 1 and one.listed == 0
+    many = plan([10] * 35, pages=2)
+    assert 1 < many.shown < 35
+    assert many.shown + many.listed <= 35
+    more_pages = plan([10] * 35, pages=4)
+    assert more_pages.shown > many.shown
+
+
+def test_summarize_stories_json(two_stories: tuple[Path, dict[str, str]]) -> None:
+    folder, truth = two_stories
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "digest",
+            "summarize",
+            str(folder),
+            "--stories",
+            "--json",
+            "--words",
+            "40",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stories = json.loads(result.stdout)["stories"]
+    assert len(stories) == 2
+    assert sorted(n for s in stories for n in s["articles"]) == sorted(truth)
+    for story in stories:
+        assert len({truth[name] for name in story["articles"]}) == 1
+        words = sum(len(s.split()) for s in story["summary"])
+        last = len(story["summary"][-1].split())
+        assert words - last < 40  # cut as --words cuts: at the sentence reaching it
+    plain = subprocess.run(
+        [sys.executable, "-m", "digest", "summarize", str(folder), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert set(json.loads(plain.stdout)) == {"summary"}
+
+
+@pytest.mark.skipif(not (SHARED / "bench" / "duc2004").is_dir(), reason="needs ../shared")
+def test_a_day_of_35_stories_fits_its_pages(tmp_path: Path) -> None:
+    folder = tmp_path / "day"
+    folder.mkdir()
+    files = sorted((SHARED / "bench" / "duc2004").glob("d3*/docs/*.txt"))
+    for n, path in enumerate(files):
+        shutil.copy(path, folder / f"{n:04d}.txt")
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
+    assert len(PdfReader(built.files["pdf"]).pages) <= 2
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    assert len(data["stories"]) > 10
+    assert any(not s["shown"] for s in data["stories"])
+    assert "MORE STORIES" in built.files["txt"].read_text("utf-8")
+    assert "More stories" in built.files["html"].read_text("utf-8")
+    assert built.files["html"].stat().st_size <= EMAIL_LIMIT_BYTES
+    # Every article read is in the JSON, in exactly one story.
+    in_stories = sorted(n for s in data["stories"] for n in s["sources"])
+    assert in_stories == list(range(1, len(data["sources"]) + 1))
