@@ -113,7 +113,7 @@ def test_a_brief_of_two_stories_has_generic_title_and_story_sections(
     assert sorted(numbered) == list(range(1, 7))
 
 
-def test_every_source_has_its_own_summary_in_every_edition(built) -> None:  # noqa: ANN001
+def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
     data = json.loads(built.files["json"].read_text("utf-8"))
     text = built.files["txt"].read_text("utf-8")
     html = built.files["html"].read_text("utf-8")
