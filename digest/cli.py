@@ -96,20 +96,49 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         description="Read the articles in --input, pick the points, and write "
         "brief-DATE.pdf, .html (email-ready), .txt and .json into --out.",
     )
-    brief.add_argument("--input", type=Path, default=None, metavar="DIR",
-                       help="folder of .txt, .md and .html articles (default: ./seeds)")
-    brief.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                       help="folder for the brief's files (default: ./out)")
-    brief.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                       help="the brief's date, used in its title and file names (default: today)")
-    brief.add_argument("--profile", type=Path, default=None, metavar="FILE",
-                       help="TOML profile naming the title and sections (default: the bundled "
-                       "profile for the seed articles)")
-    brief.add_argument("--method", type=_method, default=DEFAULT_METHOD, metavar="NAME",
-                       help=f"summarization method: {', '.join(sorted(METHODS))} "
-                       f"(default: {DEFAULT_METHOD})")
-    brief.add_argument("--length", type=positive_int, default=None, metavar="N",
-                       help="number of points (default: about 350-500 words, two pages at most)")
+    brief.add_argument(
+        "--input",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of .txt, .md and .html articles (default: ./seeds)",
+    )
+    brief.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="folder for the brief's files (default: ./out)",
+    )
+    brief.add_argument(
+        "--date",
+        type=iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the brief's date, used in its title and file names (default: today)",
+    )
+    brief.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML profile naming the title and sections (default: the bundled "
+        "profile for the seed articles)",
+    )
+    brief.add_argument(
+        "--method",
+        type=_method,
+        default=DEFAULT_METHOD,
+        metavar="NAME",
+        help=f"summarization method: {', '.join(sorted(METHODS))} (default: {DEFAULT_METHOD})",
+    )
+    brief.add_argument(
+        "--length",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="number of points (default: about 350-500 words, two pages at most)",
+    )
     brief.set_defaults(run=_run_brief)
 
 
@@ -121,10 +150,20 @@ def _add_summarize(commands: argparse._SubParsersAction) -> None:
         "line, best first, stopping at the sentence that reaches --words words.",
     )
     summarize.add_argument("dir", type=Path, metavar="DIR", help="folder of articles")
-    summarize.add_argument("--method", type=_method, default=DEFAULT_METHOD, metavar="NAME",
-                           help=f"one of: {', '.join(sorted(METHODS))} (default: {DEFAULT_METHOD})")
-    summarize.add_argument("--words", type=positive_int, default=100, metavar="N",
-                           help="length of the summary in words (default: 100)")
+    summarize.add_argument(
+        "--method",
+        type=_method,
+        default=DEFAULT_METHOD,
+        metavar="NAME",
+        help=f"one of: {', '.join(sorted(METHODS))} (default: {DEFAULT_METHOD})",
+    )
+    summarize.add_argument(
+        "--words",
+        type=positive_int,
+        default=100,
+        metavar="N",
+        help="length of the summary in words (default: 100)",
+    )
     summarize.set_defaults(run=_run_summarize)
 
 
@@ -137,21 +176,46 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
         "date sends nothing. Settings come from digest.toml's [mail] table and DIGEST_SMTP_* / "
         "DIGEST_MAIL_* environment variables (the password only from DIGEST_SMTP_PASSWORD).",
     )
-    send.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                      help="folder holding the brief's files (default: ./out)")
-    send.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                      help="the brief's date (default: today)")
-    send.add_argument("--to", action="append", default=[], metavar="ADDR",
-                      help="recipient, repeatable; replaces DIGEST_MAIL_TO and the config's 'to'")
-    send.add_argument("--attach-pdf", action="store_true",
-                      help="attach the PDF edition too")
-    send.add_argument("--dry-run", action="store_true",
-                      help="write out/brief-DATE.eml instead of sending; the ledger is untouched")
-    send.add_argument("--force", action="store_true",
-                      help="send even to recipients the ledger says already have this brief")
-    send.add_argument("--config", type=Path, default=None, metavar="FILE",
-                      help="config file with a [mail] table (default: $DIGEST_CONFIG, else "
-                      "./digest.toml if present)")
+    send.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="folder holding the brief's files (default: ./out)",
+    )
+    send.add_argument(
+        "--date",
+        type=iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the brief's date (default: today)",
+    )
+    send.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="recipient, repeatable; replaces DIGEST_MAIL_TO and the config's 'to'",
+    )
+    send.add_argument("--attach-pdf", action="store_true", help="attach the PDF edition too")
+    send.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write out/brief-DATE.eml instead of sending; the ledger is untouched",
+    )
+    send.add_argument(
+        "--force",
+        action="store_true",
+        help="send even to recipients the ledger says already have this brief",
+    )
+    send.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="config file with a [mail] table (default: $DIGEST_CONFIG, else "
+        "./digest.toml if present)",
+    )
     send.set_defaults(run=_run_send)
 
 
@@ -165,10 +229,18 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         "does nothing and says so; a day with nothing new sends no email. Sources come from "
         "--input/--feed or the [sources] table of digest.toml; mail settings as for send.",
     )
-    run.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                     help="the day to brief (default: today)")
-    run.add_argument("--force", action="store_true",
-                     help="redo a date already done: gather, build and send it again")
+    run.add_argument(
+        "--date",
+        type=iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day to brief (default: today)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="redo a date already done: gather, build and send it again",
+    )
     _add_daily_options(run)
     run.set_defaults(run=_run_run)
 
@@ -182,39 +254,85 @@ def _add_schedule(commands: argparse._SubParsersAction) -> None:
         "the daemon goes on. SIGTERM/SIGINT stop it after the current run (a second signal "
         "abandons the run; the next run of its date resumes it).",
     )
-    schedule.add_argument("--at", type=_at, required=True, metavar="HH:MM",
-                          help="local time of the daily run, 24-hour clock (e.g. 07:00)")
-    schedule.add_argument("--timezone", type=_zone, default=None, metavar="ZONE",
-                          help="time zone of --at, e.g. Europe/Berlin (default: the system's)")
-    schedule.add_argument("--catch-up", type=_hours, metavar="HOURS",
-                          default=DEFAULT_CATCH_UP.total_seconds() / 3600,
-                          help="on start, run today's missed run if it was due at most this "
-                          "many hours ago; 0 never catches up (default: 12)")
+    schedule.add_argument(
+        "--at",
+        type=_at,
+        required=True,
+        metavar="HH:MM",
+        help="local time of the daily run, 24-hour clock (e.g. 07:00)",
+    )
+    schedule.add_argument(
+        "--timezone",
+        type=_zone,
+        default=None,
+        metavar="ZONE",
+        help="time zone of --at, e.g. Europe/Berlin (default: the system's)",
+    )
+    schedule.add_argument(
+        "--catch-up",
+        type=_hours,
+        metavar="HOURS",
+        default=DEFAULT_CATCH_UP.total_seconds() / 3600,
+        help="on start, run today's missed run if it was due at most this "
+        "many hours ago; 0 never catches up (default: 12)",
+    )
     _add_daily_options(schedule)
     schedule.set_defaults(run=_run_schedule)
 
 
 def _add_daily_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input", type=Path, default=None, metavar="DIR",
-                        help="inbox folder of article files (default: 'inbox' in [sources])")
-    parser.add_argument("--feed", action="append", type=_url, default=[], metavar="URL",
-                        help="RSS or Atom feed URL, repeatable; replaces 'feeds' in [sources]")
-    parser.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                        help="folder for the briefs' files (default: ./out)")
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
-                        help="config file with [sources] and [mail] tables (default: "
-                        "$DIGEST_CONFIG, else ./digest.toml if present)")
-    parser.add_argument("--profile", type=Path, default=None, metavar="FILE",
-                        help="TOML profile naming the title and sections (default: bundled)")
-    parser.add_argument("--method", type=_method, default=DEFAULT_METHOD, metavar="NAME",
-                        help=f"summarization method (default: {DEFAULT_METHOD})")
+    parser.add_argument(
+        "--input",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="inbox folder of article files (default: 'inbox' in [sources])",
+    )
+    parser.add_argument(
+        "--feed",
+        action="append",
+        type=_url,
+        default=[],
+        metavar="URL",
+        help="RSS or Atom feed URL, repeatable; replaces 'feeds' in [sources]",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="folder for the briefs' files (default: ./out)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="config file with [sources] and [mail] tables (default: "
+        "$DIGEST_CONFIG, else ./digest.toml if present)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML profile naming the title and sections (default: bundled)",
+    )
+    parser.add_argument(
+        "--method",
+        type=_method,
+        default=DEFAULT_METHOD,
+        metavar="NAME",
+        help=f"summarization method (default: {DEFAULT_METHOD})",
+    )
     parser.add_argument("--attach-pdf", action="store_true", help="attach the PDF edition too")
 
 
 def _sources(args: argparse.Namespace) -> SourceSettings:
     sources = load_source_settings(args.config)
-    return replace(sources, inbox=args.input or sources.inbox,
-                   feeds=tuple(args.feed) or sources.feeds)
+    return replace(
+        sources, inbox=args.input or sources.inbox, feeds=tuple(args.feed) or sources.feeds
+    )
 
 
 def _run_run(args: argparse.Namespace) -> int:
@@ -294,8 +412,12 @@ def _run_brief(args: argparse.Namespace) -> int:
     names = ", ".join(str(p) for p in built.files.values())
     log.info(
         "brief %s: %d article(s) read, %d skipped, %d points, %d page(s) -> %s",
-        date.isoformat(), len(ingested.articles), len(ingested.skipped),
-        len(built.brief.points), built.pages, names,
+        date.isoformat(),
+        len(ingested.articles),
+        len(ingested.skipped),
+        len(built.brief.points),
+        built.pages,
+        names,
     )
     return EXIT_OK
 
@@ -314,12 +436,20 @@ def _run_send(args: argparse.Namespace) -> int:
     if sent.eml is not None:
         log.info("send %s: dry run, nothing sent -> %s", date.isoformat(), sent.eml)
     elif not sent.sent:
-        log.info("send %s: already sent to %s; nothing sent (use --force to send again)",
-                 date.isoformat(), ", ".join(sent.skipped))
+        log.info(
+            "send %s: already sent to %s; nothing sent (use --force to send again)",
+            date.isoformat(),
+            ", ".join(sent.skipped),
+        )
     else:
         skipped = f"; already sent to {len(sent.skipped)}" if sent.skipped else ""
-        log.info("send %s: sent to %d recipient(s)%s, Message-ID %s", date.isoformat(),
-                 len(sent.sent), skipped, sent.message_id)
+        log.info(
+            "send %s: sent to %d recipient(s)%s, Message-ID %s",
+            date.isoformat(),
+            len(sent.sent),
+            skipped,
+            sent.message_id,
+        )
     return EXIT_OK
 
 

@@ -217,8 +217,10 @@ def load_mail_settings(
     where = f"{data.get('source', CONFIG_NAME)}: [mail]"
     table = dict(data.get("mail", {}))
     if "password" in table:
-        raise ConfigError(f"{where}: 'password' is never read from a file; "
-                          "set DIGEST_SMTP_PASSWORD in the environment instead")
+        raise ConfigError(
+            f"{where}: 'password' is never read from a file; "
+            "set DIGEST_SMTP_PASSWORD in the environment instead"
+        )
     _no_unknown(table, _MAIL_KEYS, where)
     raw: dict[str, tuple[Any, str]] = {}
     for name, (var, key) in _MAIL_SOURCES.items():
@@ -229,8 +231,9 @@ def load_mail_settings(
     return _mail_settings(raw, env, source=data.get("source", "environment"))
 
 
-def _mail_settings(raw: dict[str, tuple[Any, str]], env: Mapping[str, str], *,
-                   source: str) -> MailSettings:
+def _mail_settings(
+    raw: dict[str, tuple[Any, str]], env: Mapping[str, str], *, source: str
+) -> MailSettings:
     """Validate each (value, where-it-came-from) pair; absent settings take defaults."""
 
     def get(name: str, check: Callable[[Any, str], Any], default: Any = None) -> Any:
@@ -239,8 +242,10 @@ def _mail_settings(raw: dict[str, tuple[Any, str]], env: Mapping[str, str], *,
     security = get("security", lambda v, w: _choice(v, w, MAIL_SECURITY), "starttls")
     user = get("user", _optional_text)
     if user and security == "none":
-        raise ConfigError("DIGEST_SMTP_USER is set but DIGEST_SMTP_SECURITY is 'none': the "
-                          "password would cross the network in clear; use starttls or ssl")
+        raise ConfigError(
+            "DIGEST_SMTP_USER is set but DIGEST_SMTP_SECURITY is 'none': the "
+            "password would cross the network in clear; use starttls or ssl"
+        )
     ca_file = get("ca_file", _optional_text)
     state_dir = env.get("DIGEST_STATE_DIR", "").strip()
     return MailSettings(
@@ -278,8 +283,10 @@ def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
 def _sender(value: Any, where: str) -> str:
     text = _optional_text(value, where)
     if not _ADDRESS.fullmatch(parseaddr(text)[1]):
-        raise ConfigError(f"{where}: {text!r} is not an address like "
-                          "'Digest <digest@example.org>' or digest@example.org")
+        raise ConfigError(
+            f"{where}: {text!r} is not an address like "
+            "'Digest <digest@example.org>' or digest@example.org"
+        )
     return text
 
 
