@@ -12,7 +12,7 @@ from digest.models import Point, Sentence
 from digest.pipeline import Built
 from tests.conftest import make_article
 
-PROFILE = load_profile()
+PROFILE = load_profile("seeds")
 
 
 def _point(text: str, rank: int, article: int = 1) -> Point:

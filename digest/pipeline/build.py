@@ -19,7 +19,7 @@ from digest.config import (
     load_profile,
 )
 from digest.corpus import OVERLAP, Corpus
-from digest.errors import NothingToBriefError
+from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Skipped
@@ -45,12 +45,18 @@ class Built:
 
 
 def default_input() -> Path:
-    """`./seeds` when it exists, else the seed articles shipped inside the package."""
-    local = Path("seeds")
-    if local.is_dir():
-        return local
-    packaged = Path(__file__).resolve().parent.parent / "seeds"
-    return packaged if packaged.is_dir() else local
+    """The seed articles shipped with digest, whatever the working directory.
+
+    A wheel carries them in the package (digest/seeds); an editable install reads the
+    repository's seeds/ beside the package."""
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package / "seeds", package.parent / "seeds"):
+        if folder.is_dir():
+            return folder
+    raise ConfigError(
+        f"the bundled seed articles are missing from {package}: reinstall digest, "
+        "or pass --input DIR"
+    )
 
 
 def brief_paths(out: Path, date: dt.date) -> dict[str, Path]:
@@ -65,6 +71,7 @@ def build_brief(
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
     length: int | None = None,
+    pages: int = MAX_PAGES,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Built:
     """Read the articles, brief them, render every edition and write them to `out`."""
@@ -86,6 +93,7 @@ def build_brief(
         profile=profile,
         method=method,
         length=length,
+        pages=pages,
         where=str(input_dir),
     )
 
@@ -99,6 +107,7 @@ def build_from_articles(
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
     length: int | None = None,
+    pages: int = MAX_PAGES,
     exclude: Sequence[str] = (),
     where: str = "the articles",
     on_stage: Callable[[str], None] | None = None,
@@ -128,10 +137,10 @@ def build_from_articles(
             skipped=ingested.skipped,
         )
         log.info("rendering %d points (%d words)", len(brief.points), brief.word_count)
-        editions, pages = _render_all(brief)
-        if pages <= MAX_PAGES or length is not None or len(points) <= 3:
+        editions, rendered = _render_all(brief)
+        if rendered <= pages or length is not None or len(points) <= 3:
             break
-        log.info("%d pages is over %d: dropping the least important point", pages, MAX_PAGES)
+        log.info("%d pages is over %d: dropping the least important point", rendered, pages)
         points = _drop_last(points)
     stage("rendering")
     files = brief_paths(out, date)
@@ -139,7 +148,7 @@ def build_from_articles(
         write_atomic(path, editions[ext])
         if n == 0:
             stage("writing")
-    return Built(brief, files, pages, ingested)
+    return Built(brief, files, rendered, ingested)
 
 
 def _excluding(corpus: Corpus, articles: Sequence[Article], exclude: Sequence[str]) -> Corpus:
