@@ -10,12 +10,13 @@ The library behind the `digest` command:
 
 __version__ = "0.1.0"
 
-from digest.config import Profile, load_profile
+from digest.config import Profile, bundled_profiles, load_profile
 from digest.errors import (
     ConfigError,
     DigestError,
     IngestError,
     MailError,
+    MissingBriefError,
     NothingToBriefError,
     RenderError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "IngestError",
     "KeyFigure",
     "MailError",
+    "MissingBriefError",
     "NothingToBriefError",
     "Point",
     "Profile",
@@ -42,6 +44,7 @@ __all__ = [
     "Sentence",
     "__version__",
     "build_brief",
+    "bundled_profiles",
     "load_profile",
     "run_once",
     "send_brief",

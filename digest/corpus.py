@@ -81,12 +81,21 @@ class Corpus:
 
     def subset(self, articles: set[int]) -> Corpus:
         """The sentences of these articles (Article.index values), with their flags."""
-        keep = [i for i, s in enumerate(self.sentences) if s.article in articles]
+        at = self.by_article
+        keep = sorted(i for a in articles for i in at.get(a, ()))
         return Corpus(
             tuple(self.sentences[i] for i in keep),
             tuple(self.quotable[i] for i in keep),
             tuple(self.dangling[i] for i in keep),
         )
+
+    @cached_property
+    def by_article(self) -> dict[int, list[int]]:
+        """Article.index → the positions of its sentences here."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for i, s in enumerate(self.sentences):
+            found[s.article].append(i)
+        return dict(found)
 
     @cached_property
     def stems(self) -> tuple[tuple[str, ...], ...]:

@@ -4,6 +4,7 @@
     ├── ConfigError             a profile, config file or setting is wrong or missing
     ├── IngestError             one article could not be read (the run skips it)
     ├── NothingToBriefError     no usable article at all: no brief, no email
+    ├── MissingBriefError       `send` found no brief for its date (it never builds one)
     ├── RenderError             a template or the PDF engine failed
     ├── MailError               the SMTP server refused or could not be reached
     │   └── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
@@ -28,6 +29,10 @@ class IngestError(DigestError):
 
 class NothingToBriefError(DigestError):
     """The input held no usable article."""
+
+
+class MissingBriefError(DigestError):
+    """The date has no brief to send; the message names the missing file."""
 
 
 class RenderError(DigestError):

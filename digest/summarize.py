@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from digest.corpus import OVERLAP, Corpus
-from digest.methods import DEFAULT_METHOD, Ranking, get_method
+from digest.methods import DEFAULT_METHOD, Coverage, Ranking, get_method
 from digest.models import Article, Point, Sentence
 
 DEFAULT_WORDS = 420
@@ -36,20 +37,38 @@ def condense(
     corpus: Corpus, *, method: str = ARTICLE_METHOD, words: int = ARTICLE_WORDS
 ) -> tuple[str, ...]:
     """One article's own summary: its best sentences up to about `words` words (the
-    first always, a second only while within the limit), in the article's order."""
-    chosen: list[Sentence] = []
+    first always, a next one only while within the limit), in the article's order.
+
+    Each stands alone and repeats none before it, as a brief's points do; the check is
+    made pair by pair, which is cheaper than `select` for the few sentences of one
+    article."""
+    chosen: list[int] = []
     size = 0
-    for point in select(corpus, rank(corpus, method=method), words=words):
-        length = len(point.text.split())
+    for i, _ in rank(corpus, method=method):
+        if not corpus.quotable[i] or corpus.dangling[i]:
+            continue
+        if any(corpus.similarity(i, j) >= OVERLAP for j in chosen):
+            continue
+        length = len(corpus.sentences[i].text.split())
         if chosen and size + length > words:
             break
-        chosen.append(point.sentence)
+        chosen.append(i)
         size += length
-    return tuple(s.text for s in sorted(chosen, key=lambda s: s.position))
+        if size >= words:
+            break
+    return tuple(corpus.sentences[i].text for i in sorted(chosen))
 
 
-def rank(corpus: Corpus, *, method: str = DEFAULT_METHOD) -> Ranking:
-    return get_method(method)(corpus)
+def rank(corpus: Corpus, *, method: str = DEFAULT_METHOD, words: int | None = None) -> Ranking:
+    """The method's ranking of the corpus, best first.
+
+    `words`, when given, is how many words will be quoted from the top of it: a method
+    that solves its top exactly in blocks (coverage) then solves only the blocks those
+    words need, and ranks the rest greedily."""
+    ranker = get_method(method)
+    if words is not None and isinstance(ranker, Coverage):
+        ranker = replace(ranker, blocks=min(ranker.blocks, max(1, words // ranker.budget)))
+    return ranker(corpus)
 
 
 def select(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from digest.cli import main
 from digest.config import SourceSettings
 from digest.errors import MailError, RunError
 from digest.locks import file_lock
@@ -324,3 +325,44 @@ def test_a_run_killed_at_any_stage_then_rerun_gives_one_brief_and_at_most_one_em
     assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
     with ledger(smtp) as runs:
         assert runs.get(DAY).status == SENT  # type: ignore[union-attr]
+
+
+def test_digest_run_takes_its_profile_title_and_length_from_the_brief_table(
+    smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "etc" / "digest.toml"
+    config.parent.mkdir()
+    config.write_text(
+        f'[sources]\ninbox = "{inbox}"\n[brief]\ntitle = "Morning Brief"\nlength = 3\n'
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["-q", "run", "--config", str(config), "--out", str(out), "--date", "2024-07-29"]) == 0
+    )
+    data = json.loads(brief_paths(out, DAY)["json"].read_text())
+    assert data["title"] == "Morning Brief"
+    assert sum(len(s["points"]) for s in data["sections"]) == 3
+    [message] = smtp.handler.received
+    assert message.parsed()["Subject"] == "Morning Brief — Monday, 29 July 2024"
+
+
+@pytest.mark.parametrize(
+    ("options", "title"), [([], "Daily Brief"), (["--profile", "seeds"], "US–Japan Alliance Brief")]
+)
+def test_digest_run_gets_the_generic_profile_unless_one_is_named(
+    smtp: Server,
+    tmp_path: Path,
+    inbox: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    title: str,
+) -> None:
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "out"
+    args = ["-q", "run", "--input", str(inbox), "--out", str(out), "--date", "2024-07-29"]
+    assert main([*args, *options]) == 0
+    [message] = smtp.handler.received
+    assert message.parsed()["Subject"] == f"{title} — Monday, 29 July 2024"

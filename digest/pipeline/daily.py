@@ -25,7 +25,7 @@ from digest.ledger import state_dir
 from digest.locks import file_lock
 from digest.methods import DEFAULT_METHOD
 from digest.output import write_atomic
-from digest.pipeline.build import brief_paths, build_from_articles
+from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
 from digest.pipeline.publish import Sent, send_brief
 from digest.runs import RunLedger
 from digest.schedule import Clock, Daemon
@@ -58,6 +58,8 @@ def run_once(
     settings: MailSettings,
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
+    length: int | None = None,
+    pages: int = MAX_PAGES,
     force: bool = False,
     attach_pdf: bool = False,
     transport: Transport | None = None,
@@ -91,6 +93,8 @@ def run_once(
                 sources=sources,
                 profile=profile,
                 method=method,
+                length=length,
+                pages=pages,
                 force=force,
                 stage=stage,
             )
@@ -134,6 +138,8 @@ def _brief_for_run(
     sources: SourceSettings,
     profile: Profile | None,
     method: str,
+    length: int | None,
+    pages: int,
     force: bool,
     stage: Callable[[str], None],
 ) -> tuple[Mapping[str, Path], int] | Ran:
@@ -162,6 +168,8 @@ def _brief_for_run(
             out=out,
             date=date,
             method=method,
+            length=length,
+            pages=pages,
             profile=_previously(profile or load_profile(), ledger.last_sent(before=date)),
             exclude=ledger.sent_points(besides=date, since=date - RECALL),
             where="the new articles",
@@ -177,7 +185,7 @@ def _brief_for_run(
     ledger.built(
         date,
         articles=fresh.articles,
-        points=[p.text for p in built.brief.points],
+        points=printed_texts(built.brief),
         files=built.files,
     )
     return built.files, len(fresh.articles)
@@ -252,6 +260,8 @@ def serve(
     settings: MailSettings,
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
+    length: int | None = None,
+    pages: int = MAX_PAGES,
     attach_pdf: bool = False,
     clock: Clock | None = None,
     transport: Transport | None = None,
@@ -269,6 +279,8 @@ def serve(
                     settings=settings,
                     profile=profile,
                     method=method,
+                    length=length,
+                    pages=pages,
                     attach_pdf=attach_pdf,
                     transport=transport,
                     lock_wait=DAEMON_LOCK_WAIT,
