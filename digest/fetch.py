@@ -225,7 +225,7 @@ def _refusal(address: str, *, private_ok: bool) -> str | None:
     if kind is None or (private_ok and kind not in _ALWAYS_REFUSED):
         return None
     hint = "" if kind in _ALWAYS_REFUSED else f"; {PRIVATE_HINT}"
-    return f"{address} is a {kind} address, from which pages are not fetched{hint}"
+    return f"{address} is a {kind} address; pages and redirects are not fetched from it{hint}"
 
 
 def _connect(parts: urllib.parse.SplitResult, deadline: float, *, private_ok: bool) -> Any:
