@@ -77,9 +77,9 @@ class Fetcher:
                 if isinstance(answer, Response):
                     return answer
                 current = answer
-        except TimeoutError as exc:
-            raise IngestError(f"{url}: timed out after {self.timeout:g} s") from exc
         except (_Refused, OSError, http.client.HTTPException, ValueError) as exc:
+            if isinstance(exc, TimeoutError):
+                raise IngestError(f"{url}: timed out after {self.timeout:g} s") from exc
             hop = "" if current == ascii_url(url) else f"redirected to {current}: "
             reason = str(exc) or type(exc).__name__
             if not isinstance(exc, _Refused):
@@ -92,26 +92,38 @@ class Fetcher:
     ) -> Response | str:
         """One request: its Response, or the (vetted, ASCII) URL it redirects to."""
         parts = urllib.parse.urlsplit(url)
-        sock = _connect(parts, deadline, private_ok=private_ok)
+        sock: socket.socket = _connect(parts, deadline, private_ok=private_ok)
         https = parts.scheme == "https"
         kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
         connection = kind(str(parts.hostname), parts.port)
-        connection.sock = _DeadlineSocket(sock, deadline)
         try:
-            target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-            connection.request("GET", target, headers={"User-Agent": USER_AGENT, **headers})
-            answer = connection.getresponse()
-            found = _lower(answer.headers)
-            if answer.status in REDIRECTS and found.get("location"):
-                return _redirect(url, found["location"])
-            if answer.status == 304:
-                return Response(url, 304, b"", found)
-            if not 200 <= answer.status < 300:
-                raise _Refused(f"the server answered {answer.status} {answer.reason}")
-            return Response(url, answer.status, self._read(answer, found), found)
+            if https:
+                sock = _tls(sock, str(parts.hostname), deadline)
+            connection.sock = _DeadlineSocket(sock, deadline)
+            return self._exchange(connection, url, parts.path, parts.query, headers)
         finally:
             connection.close()
             sock.close()
+
+    def _exchange(
+        self,
+        connection: http.client.HTTPConnection,
+        url: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+    ) -> Response | str:
+        target = urllib.parse.urlunsplit(("", "", path or "/", query, ""))
+        connection.request("GET", target, headers={"User-Agent": USER_AGENT, **headers})
+        answer = connection.getresponse()
+        found = _lower(answer.headers)
+        if answer.status in REDIRECTS and found.get("location"):
+            return _redirect(url, found["location"])
+        if answer.status == 304:
+            return Response(url, 304, b"", found)
+        if not 200 <= answer.status < 300:
+            raise _Refused(f"the server answered {answer.status} {answer.reason}")
+        return Response(url, answer.status, self._read(answer, found), found)
 
     def _read(self, answer: http.client.HTTPResponse, headers: Mapping[str, str]) -> bytes:
         length = headers.get("content-length", "")
@@ -228,11 +240,12 @@ def _refusal(address: str, *, private_ok: bool) -> str | None:
     return f"{address} is a {kind} address; pages and redirects are not fetched from it{hint}"
 
 
-def _connect(parts: urllib.parse.SplitResult, deadline: float, *, private_ok: bool) -> Any:
-    """A socket connected to a vetted address of the URL's host (TLS for https)."""
+def _connect(
+    parts: urllib.parse.SplitResult, deadline: float, *, private_ok: bool
+) -> socket.socket:
+    """A TCP socket connected to a vetted address of the URL's host."""
     host = str(parts.hostname)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     refused: list[str] = []
     failed: OSError | None = None
     for family, address in _resolve(host, port, deadline):
@@ -246,7 +259,7 @@ def _connect(parts: urllib.parse.SplitResult, deadline: float, *, private_ok: bo
             # Vet the peer too: the address connected to is the one that counts.
             if reason := _refusal(sock.getpeername()[0], private_ok=private_ok):
                 raise _Refused(reason)
-            return _tls(sock, host, deadline) if https else sock
+            return sock
         except OSError as exc:
             sock.close()
             failed = exc
@@ -288,6 +301,10 @@ def _resolve(host: str, port: int, deadline: float) -> list[tuple[int, Any]]:
 
 
 def _tls(sock: socket.socket, host: str, deadline: float) -> ssl.SSLSocket:
+    """`sock` in TLS, the certificate checked for `host` against the system's CAs.
+
+    The ssl module bounds a whole handshake (or record read) by the socket timeout,
+    so setting it to the time left keeps the deadline."""
     context = ssl.create_default_context()
     sock.settimeout(_left(deadline))
     return context.wrap_socket(sock, server_hostname=host)

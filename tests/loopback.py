@@ -9,6 +9,7 @@ loopback.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -104,6 +105,50 @@ def serve() -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@dataclass
+class Dripper:
+    port: int = 0
+    connections: int = 0
+
+
+@contextmanager
+def drip_server(data: bytes, every: float) -> Iterator[Dripper]:
+    """A raw TCP server on 127.0.0.1 that answers every connection by sending `data` one
+    byte each `every` seconds, whatever the client says (e.g. a TLS record header, then
+    a record's body that never ends). Stops when the client hangs up or on exit."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    dripper, closing = Dripper(port=listener.getsockname()[1]), threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            for byte in data:
+                if closing.wait(every):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def accept() -> None:
+        while not closing.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            dripper.connections += 1
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield dripper
+    finally:
+        closing.set()
+        thread.join()
+        listener.close()
 
 
 # --- content -----------------------------------------------------------------------------

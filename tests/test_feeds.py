@@ -15,7 +15,17 @@ import pytest
 from digest.errors import IngestError
 from digest.feeds import Fetcher, fetch_feeds, page_text
 from digest.fetch import address_kind, ascii_url
-from tests.loopback import Page, Site, article_page, as_html, atom, rss, seed_text, serve
+from tests.loopback import (
+    Page,
+    Site,
+    article_page,
+    as_html,
+    atom,
+    drip_server,
+    rss,
+    seed_text,
+    serve,
+)
 
 _CONNECTS: list[object] = []
 _LOOKUPS: list[object] = []
@@ -325,3 +335,20 @@ def test_a_feed_dripping_its_headers_is_abandoned_at_the_timeout(
     assert time.monotonic() - started < 10
     assert [a.title for a in got.articles] == ["One"]
     assert got.skipped[0].name == site.url("/slow-rss") and "timed out" in got.skipped[0].reason
+
+
+def test_a_tls_handshake_dripped_by_the_server_is_abandoned_at_the_timeout(
+    site: Site, tmp_path: Path
+) -> None:
+    # A TLS handshake record header announcing 16 KB, then its body a byte at a time:
+    # OpenSSL waits for the whole record inside one read.
+    record = bytes([0x16, 0x03, 0x03, 0x40, 0x00]) + bytes(400)
+    items = [{"title": "One", "link": site.url("/a"), "content": as_html(seed_text(0))}]
+    site.pages["/rss"] = Page(rss("Example News", items), "application/rss+xml")
+    with drip_server(record, every=0.5) as dripper:
+        slow = f"https://127.0.0.1:{dripper.port}/feed.xml"
+        started = time.monotonic()
+        got = fetch_feeds([slow, site.url("/rss")], cache=tmp_path / "feeds", timeout=2)
+        assert time.monotonic() - started < 10
+    assert dripper.connections == 1 and [a.title for a in got.articles] == ["One"]
+    assert got.skipped[0].name == slow and "timed out" in got.skipped[0].reason
