@@ -352,3 +352,13 @@ def test_a_tls_handshake_dripped_by_the_server_is_abandoned_at_the_timeout(
         assert time.monotonic() - started < 10
     assert dripper.connections == 1 and [a.title for a in got.articles] == ["One"]
     assert got.skipped[0].name == slow and "timed out" in got.skipped[0].reason
+
+
+def test_escape_codes_in_a_link_reach_the_log_escaped(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    teasers(site, site.url("/x") + "\x1b[31mred")
+    got = fetch(site, tmp_path, "/atom")
+    assert got.articles == () and len(got.skipped) == 1
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "\x1b" not in warning and "\\x1b[31mred" in warning
