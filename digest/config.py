@@ -158,7 +158,8 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 #     [sources]                        # what `digest run` and `digest schedule` gather
 #     inbox = "inbox"                  # folder of article files (relative to this file)
 #     feeds = ["https://example.org/feed.xml"]   # RSS or Atom feeds, http(s) only
-#     timeout = 20                     # seconds for each feed or page request
+#     timeout = 20                     # seconds for each whole feed or page request
+#     allow_private = false            # fetch teasers' pages from loopback/private addresses
 #
 #     [brief]                          # read by `digest brief`, `run` and `schedule`
 #     profile = "seeds"                # a bundled profile's name, or a file (relative to
@@ -361,7 +362,7 @@ def _flag(value: Any, where: str) -> bool:
 
 # --- Sources: the config file's [sources] table, for `digest run` ------------------------
 
-_SOURCE_KEYS = {"inbox", "feeds", "timeout"}
+_SOURCE_KEYS = {"inbox", "feeds", "timeout", "allow_private"}
 PAUSE_VARIABLE = "DIGEST_TEST_PAUSE_AT"
 
 
@@ -372,6 +373,7 @@ class SourceSettings:
     inbox: Path | None = None
     feeds: tuple[str, ...] = ()
     timeout: float = 20.0
+    allow_private: bool = False  # pages (not feeds) from loopback or private addresses
     source: str = "defaults"
 
 
@@ -395,6 +397,7 @@ def load_source_settings(
         inbox=inbox,
         feeds=tuple(dict.fromkeys(check_feed_url(f, f"{where} 'feeds'") for f in feeds)),
         timeout=_number(table.get("timeout", 20), f"{where} 'timeout'", float, 1, 600),
+        allow_private=_flag(table.get("allow_private", False), f"{where} 'allow_private'"),
         source=data.get("source", "defaults"),
     )
 

@@ -36,6 +36,12 @@ def test_sources_come_from_the_table_with_the_inbox_relative_to_the_file(tmp_pat
     assert sources.inbox == tmp_path / "etc" / "inbox"
     assert sources.feeds == ("https://example.org/feed.xml", "http://example.org/atom")
     assert sources.timeout == 5.0 and sources.source == str(path)
+    assert sources.allow_private is False  # pages on private addresses: refused by default
+
+
+def test_allow_private_is_read_from_the_table(tmp_path: Path) -> None:
+    path = config(tmp_path, "[sources]\nallow_private = true\n")
+    assert load_source_settings(path, {}).allow_private is True
 
 
 def test_no_config_file_means_no_sources(tmp_path: Path) -> None:
@@ -53,6 +59,7 @@ def test_no_config_file_means_no_sources(tmp_path: Path) -> None:
         ("timeout = 0", "not a number from 1 to 600"),
         ('folder = "x"', "unknown key(s) folder"),
         ("inbox = 3", "must be a string"),
+        ('allow_private = "yes"', "'allow_private': must be true or false"),
     ],
 )
 def test_bad_sources_are_errors_that_name_the_key(tmp_path: Path, table: str, message: str) -> None:

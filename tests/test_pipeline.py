@@ -189,7 +189,9 @@ def test_feeds_and_inbox_together_with_a_broken_feed_skipped_by_url(
     inbox.mkdir()
     shutil.copy(SEED_FILES[2], inbox / SEED_FILES[2].name)
     sources = SourceSettings(
-        inbox=inbox, feeds=tuple(site.url(p) for p in ("/rss", "/atom", "/down"))
+        inbox=inbox,
+        feeds=tuple(site.url(p) for p in ("/rss", "/atom", "/down")),
+        allow_private=True,
     )
     ran = run(smtp, tmp_path, DAY, sources)
     assert ran.status == SENT and ran.articles == 3 and len(smtp.handler.received) == 1
@@ -227,6 +229,31 @@ def test_a_refused_send_is_recorded_and_the_next_run_sends_the_brief_already_bui
     ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert ran.status == SENT and len(smtp.handler.received) == 1
     assert "resuming; the brief was built by an earlier attempt" in caplog.text
+
+
+def test_bad_links_in_a_feed_are_skipped_by_url_and_the_brief_is_sent(
+    smtp: Server, tmp_path: Path, site: Site
+) -> None:
+    site.pages["/caf%C3%A9"] = Page(article_page("Japan and US upgrade ties", seed_text(1)))
+    site.pages["/moved"] = Page(status=302, location="http://[::1/x")
+    bad_host = "http://a..b.example/"
+    items = [
+        {"title": "Austin", "link": site.url("/a"), "content": as_html(seed_text(0))},
+        {"title": "Ties", "link": site.url("/café"), "summary": "Teaser."},
+        {"title": "Bad host", "link": bad_host, "summary": "Teaser."},
+        {"title": "Moved", "link": site.url("/moved"), "summary": "Teaser."},
+    ]
+    site.pages["/rss"] = Page(rss("Example News", items), "application/rss+xml")
+    (tmp_path / "inbox").mkdir()
+    config = tmp_path / "digest.toml"
+    config.write_text("[sources]\nallow_private = true  # the pages are on loopback\n")
+    code, err = digest_run(tmp_path, smtp, site, "--config", str(config))
+    assert code == 0 and "Traceback" not in err, err
+    assert len(smtp.handler.received) == 1 and site.hits("/caf%C3%A9") == 1
+    assert f"skipped {bad_host}: " in err and f"skipped {site.url('/moved')}: " in err
+    brief = json.loads(brief_paths(tmp_path / "out", DAY)["json"].read_text())
+    assert {s["name"] for s in brief["skipped"]} == {bad_host, site.url("/moved")}
+    assert {site.url("/a"), site.url("/café")} <= {s.get("url") for s in brief["sources"]}
 
 
 # --- kill -9 at every stage ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from digest.delivery import SmtpTransport, Transport
 from digest.errors import NothingToBriefError
 from digest.gather import gather
 from digest.ledger import state_dir
-from digest.locks import file_lock
+from digest.locks import GaveUp, file_lock
 from digest.methods import DEFAULT_METHOD
 from digest.output import write_atomic
 from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
@@ -65,6 +65,7 @@ def run_once(
     transport: Transport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     lock_wait: float = 0.0,
+    give_up: Callable[[], bool] | None = None,
     pause_at: str | None = None,
 ) -> Ran:
     """One daily run: gather what is new, brief it, write the files, send it, record it.
@@ -72,13 +73,14 @@ def run_once(
     A date already sent (or found to have nothing new) is not done again unless `force`.
     Safe to kill at any point: the next run of the date resumes from the run ledger
     (`digest.runs`), and the delivery ledger stops a second email (`digest.ledger`).
+    `give_up()` is asked while waiting for run.lock; True ends the wait (locks.GaveUp).
     `pause_at` names a stage at which to wait to be killed (tests only).
     """
     _check_run(sources, settings)
     state = state_dir(out, settings.state_dir)
     stage = _pause_hook(pause_at, state)
     with (
-        file_lock(state / RUN_LOCK, what="a digest run", wait=lock_wait),
+        file_lock(state / RUN_LOCK, what="a digest run", wait=lock_wait, give_up=give_up),
         RunLedger.in_folder(state) as ledger,
     ):
         record = ledger.get(date)
@@ -270,23 +272,26 @@ def serve(
     _check_run(sources, settings)
 
     def job(date: dt.date) -> None:
-        log.info(
-            describe(
-                run_once(
-                    out=out,
-                    date=date,
-                    sources=sources,
-                    settings=settings,
-                    profile=profile,
-                    method=method,
-                    length=length,
-                    pages=pages,
-                    attach_pdf=attach_pdf,
-                    transport=transport,
-                    lock_wait=DAEMON_LOCK_WAIT,
-                )
+        try:
+            ran = run_once(
+                out=out,
+                date=date,
+                sources=sources,
+                settings=settings,
+                profile=profile,
+                method=method,
+                length=length,
+                pages=pages,
+                attach_pdf=attach_pdf,
+                transport=transport,
+                lock_wait=DAEMON_LOCK_WAIT,
+                give_up=lambda: daemon.stopping,  # SIGTERM ends the wait for run.lock
             )
-        )
+        except GaveUp as exc:
+            day = date.isoformat()
+            log.warning("%s: %s; not run (start again, or use digest run --date %s)", day, exc, day)
+            return
+        log.info(describe(ran))
 
     daemon = Daemon(job, at=at, timezone=timezone, catch_up=catch_up, clock=clock)
     with file_lock(state_dir(out, settings.state_dir) / DAEMON_LOCK, what="digest schedule"):
