@@ -23,7 +23,7 @@ from digest.errors import NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Skipped
-from digest.output import write_atomic
+from digest.output import write_all
 from digest.pdf import html_to_pdf
 from digest.summarize import rank, select
 
@@ -135,10 +135,9 @@ def build_from_articles(
         points = _drop_last(points)
     stage("rendering")
     files = brief_paths(out, date)
-    for n, (ext, path) in enumerate(files.items()):
-        write_atomic(path, editions[ext])
-        if n == 0:
-            stage("writing")
+    write_all(
+        {path: editions[ext] for ext, path in files.items()}, after_first=lambda: stage("writing")
+    )
     return Built(brief, files, pages, ingested)
 
 
