@@ -5,6 +5,9 @@ files in place. `write_all` writes a whole brief: every file goes to a temporary
 first and is renamed only once all of them are complete, so a full disk or a failed
 write leaves no partial brief behind. A folder that cannot be written to is an
 OutputError that says which and why, never a traceback.
+
+A temporary name holds the writer's process id; one whose writer is gone (killed
+mid-write) is removed the next time the same file is written.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ def _write_temporary(path: Path, data: bytes | str) -> str:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    _remove_abandoned(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -65,6 +69,28 @@ def _write_temporary(path: Path, data: bytes | str) -> str:
         Path(tmp).unlink(missing_ok=True)
         raise
     return tmp
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove temporaries of `path` left by writers that no longer run."""
+    prefix = f".{path.name}."
+    for entry in path.parent.iterdir():
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix) :].split(".")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            entry.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
 
 
 def _reason(path: Path, exc: OSError) -> str:

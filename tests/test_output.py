@@ -161,3 +161,20 @@ def test_a_read_only_out_fails_in_one_line(
     assert code == 1
     assert "read-only file system; choose a writable folder" in one_error_line(err)
     assert list(disk.iterdir()) == []
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_on_the_next_write(
+    tmp_path: Path,
+) -> None:
+    dead = subprocess.Popen(["true"])  # its process id no longer runs once it is waited for
+    dead.wait()
+    abandoned = tmp_path / f".brief.pdf.{dead.pid}.x1y2z3.tmp"
+    abandoned.write_bytes(b"half a PDF")
+    live = tmp_path / f".brief.pdf.{os.getpid()}.a1b2c3.tmp"  # a writer still running
+    live.write_bytes(b"being written")
+    other = tmp_path / f".brief.pdf2.{dead.pid}.q.tmp"  # another file's temporary
+    other.write_bytes(b"x")
+    write_all({tmp_path / "brief.pdf": b"%PDF whole"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["brief.pdf", live.name, other.name]
+    )
