@@ -52,8 +52,9 @@ def write_all(
 def _write_temporary(path: Path, data: bytes | str) -> str:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent
-    if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "a file, not a folder", str(folder))
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "a file, not a folder", str(existing))
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ mounting is not permitted (not root, no mount namespace) those tests skip.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,11 +91,14 @@ def test_when_one_file_cannot_be_written_none_is_renamed(tmp_path: Path) -> None
     assert (out / "old.a").read_text() == "yesterday's a"
 
 
-def test_a_file_where_the_folder_should_be_is_a_one_line_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("below", ["", "sub/deeper"])
+def test_a_file_where_a_folder_should_be_is_a_one_line_error(tmp_path: Path, below: str) -> None:
     out = tmp_path / "out"
     out.write_text("not a folder")
-    with pytest.raises(OutputError, match=r"out is a file, not a folder"):
-        write_atomic(out / "brief.txt", "text")
+    with pytest.raises(
+        OutputError, match=re.escape(f"{out} is a file, not a folder; choose a folder")
+    ):
+        write_atomic(out / below / "brief.txt", "text")
     assert out.read_text() == "not a folder"
 
 
