@@ -9,8 +9,9 @@ Chinese and Japanese end sentences with 。！？ and need no space after them, 
 with ؟ (Urdu ends with ۔): the text is cut after those first, then Punkt splits each
 piece. Han, kana and Hangul have no spaces between words (Korean puts them between
 phrases), so their runs are tokenized as overlapping character pairs, which lets the
-same word match across articles without a dictionary. Text in any other script that is
-written without spaces or punctuation this module knows is refused by `unsupported_script`.
+same word match across articles without a dictionary. `unsupported_script` names the
+script of a text written mostly in a script not handled here (Thai, Devanagari…), so
+that its article can be skipped by name.
 """
 
 from __future__ import annotations
