@@ -38,7 +38,7 @@ def _mount_tmpfs(where: Path, options: str) -> None:
 
 
 @pytest.fixture()
-def mounts(tmp_path: Path) -> Iterator[list[Path]]:
+def mounts() -> Iterator[list[Path]]:
     """Mount points the test made; each is unmounted afterwards."""
     made: list[Path] = []
     yield made
