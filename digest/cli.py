@@ -45,16 +45,24 @@ from digest.schedule import DEFAULT_CATCH_UP, parse_at, zone
 log = logging.getLogger("digest")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# Dates a brief can have: a run looks back months from its date, which Python's dates
+# cannot do near year 1, and no news is dated outside these.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def iso_date(value: str) -> dt.date:
-    """A real calendar date written YYYY-MM-DD (argparse type)."""
+    """A real calendar date written YYYY-MM-DD, from FIRST_DATE to LAST_DATE (argparse type)."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a real calendar date") from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{value} is out of range: give a date from {FIRST_DATE} to {LAST_DATE}"
+        )
+    return date
 
 
 def positive_int(value: str) -> int:
@@ -543,10 +551,27 @@ class _QuietFontNotice(logging.Filter):
         return "HarfBuzz-Subset" not in record.getMessage() or record.levelno > logging.WARNING
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Each message on one line of printable text: a newline, an ESC or a bidi override
+    that came from a file name, a feed or a server answer is shown escaped, never sent
+    to the terminal (a traceback in --verbose output keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _UNPRINTABLE.sub(_escaped, super().formatMessage(record))
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("digest: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("digest: %(message)s"))
     if not verbose:
         handler.addFilter(_QuietFontNotice())
     root = logging.getLogger()

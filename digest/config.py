@@ -87,6 +87,11 @@ def load_profile(spec: str | Path | None = None) -> Profile:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read profile ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: the profile is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from exc
     return parse_profile(text, source=str(path))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from digest.models import Article, Sentence
-from digest.text import article_sentences, content_stems
+from digest.text import article_sentences, content_stems, word_count
 
 SAME_FACT = 0.33  # similarity at or above which two sentences state one fact
 OVERLAP = 0.25  # ...at or above which a second sentence would repeat the first
@@ -207,12 +207,13 @@ _CLOSERS = {"“": "”", '"': '"', "‘": "’", "(": ")"}
 
 def is_quotable(text: str) -> bool:
     """Can this sentence be quoted as a point at all?"""
-    n = len(text.split())
+    n = word_count(text)
     if n < 8 or n > 60:
         return False
-    if text.rstrip("”\"’' )").endswith("?"):
+    if text.rstrip("”\"’' )」』）").endswith(("?", "？", "؟")):
         return False
-    if not (text[0].isupper() or text[0].isdigit() or text[0] in '“"‘'):
+    first = text[0]  # a capital, or a letter of a script without capitals (漢, ㄱ, ع)
+    if not ((first.isalpha() and not first.islower()) or first.isdigit() or first in '“"‘「『'):
         return False
     if text[0] in "”’":
         return False

@@ -6,6 +6,7 @@
     ├── NothingToBriefError     no usable article at all: no brief, no email
     ├── MissingBriefError       `send` found no brief for its date (it never builds one)
     ├── RenderError             a template or the PDF engine failed
+    ├── OutputError             a file cannot be written: read-only or full disk, no folder
     ├── MailError               the SMTP server refused or could not be reached
     │   └── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
     └── RunError                a daily run cannot go ahead: another run holds the lock,
@@ -57,3 +58,7 @@ class TransientMailError(MailError):
 
 class RunError(DigestError):
     """A daily run cannot go ahead (another run is working, or its ledger is unusable)."""
+
+
+class OutputError(DigestError):
+    """A file could not be written (read-only or full disk, a file where a folder should be)."""

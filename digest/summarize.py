@@ -14,6 +14,7 @@ from dataclasses import replace
 from digest.corpus import OVERLAP, Corpus
 from digest.methods import DEFAULT_METHOD, Coverage, Ranking, get_method
 from digest.models import Article, Point, Sentence
+from digest.text import word_count
 
 DEFAULT_WORDS = 420
 ARTICLE_METHOD = "centroid"  # condenses one article: cheap, see digest.methods
@@ -125,7 +126,7 @@ class _Picker:
         self.chosen.append(i)
         self.scores[i] = score
         self.keys.add((s.article, s.position))
-        self.words += len(s.text.split())
+        self.words += word_count(s.text)
         return True
 
     def full(self, points: int | None, words: int | None) -> bool:
@@ -141,7 +142,7 @@ class _Picker:
             name = group(self.corpus.sentences[i])
             if name is None or counts[name] >= minimum:
                 continue
-            size = len(self.corpus.sentences[i].text.split())
+            size = word_count(self.corpus.sentences[i].text)
             if self.words + size > ceiling:
                 continue
             if self.take(i, score):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -393,3 +394,69 @@ def test_a_wheel_carries_the_seeds_and_its_demo_runs_from_any_working_directory(
     assert result.stdout.startswith(str(tmp_path / "site" / "digest"))
     data = brief_json(cwd / "out")
     assert data["title"] == SEEDS_TITLE and data["articles_read"] == 5
+
+
+@pytest.mark.parametrize("command", ["run", "brief", "send"])
+@pytest.mark.parametrize("date", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
+def test_a_date_outside_the_supported_range_is_a_usage_error_naming_the_range(
+    command: str, date: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--date", date, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert f"{date} is out of range: give a date from 1900-01-01 to 2999-12-31" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_first_and_last_supported_dates_are_accepted() -> None:
+    parser = build_parser()
+    for date in ("1900-01-01", "2999-12-31"):
+        assert parser.parse_args(["brief", "--date", date]).date.isoformat() == date
+
+
+def test_a_profile_that_is_not_utf8_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_bytes(
+        'title = "Café"\n[[sections]]\ntitle = "A"\nterms = ["a"]\n'.encode("latin-1")
+    )
+    code = main(["brief", "--profile", str(profile), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (
+        f"{profile}: the profile is not UTF-8 text (byte 0xe9 at offset 12); save it as UTF-8"
+        in err
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_hostile_file_name_cannot_forge_a_log_line_or_reach_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "x.txt\ndigest: error: forged\x1b[2J\x1b]0;title\x07.txt").write_text("Login\n")
+    code = main(["brief", "--input", str(folder), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "\x1b" not in err and "\x07" not in err
+    assert all(line.startswith("digest: ") for line in err.splitlines())
+    assert not [line for line in err.splitlines() if "forged" in line and "skipped" not in line]
+    assert "skipped x.txt\\x0adigest: error: forged\\x1b[2J\\x1b]0;title\\x07.txt" in err
+
+
+def test_a_symbolic_link_loop_in_the_input_is_named_and_the_rest_is_briefed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    os.symlink("loop.txt", folder / "loop.txt")
+    code = main(["brief", "--input", str(folder), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err
+    assert "skipped loop.txt: symbolic link cannot be followed (a loop of links" in err
+    assert "5 article(s) read, 1 skipped" in err

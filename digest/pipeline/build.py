@@ -24,7 +24,7 @@ from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Skipped, Story
-from digest.output import write_atomic
+from digest.output import write_all
 from digest.pdf import html_to_pdf
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
@@ -140,10 +140,9 @@ def build_from_articles(
             log.warning("the brief runs to %d pages, over the %d asked for", laid_out, pages)
     stage("rendering")
     files = brief_paths(out, date)
-    for n, (ext, path) in enumerate(files.items()):
-        write_atomic(path, editions[ext])
-        if n == 0:
-            stage("writing")
+    write_all(
+        {path: editions[ext] for ext, path in files.items()}, after_first=lambda: stage("writing")
+    )
     return Built(brief, files, laid_out, day.ingested)
 
 
