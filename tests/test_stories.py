@@ -157,6 +157,11 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
             "54,000 US military personnel",
         ),
         ("Police said 12 people killed in the blast were civilians.", "12", "12 people"),
+        (
+            "The Nobel Prizes were endowed by Alfred Nobel, whose 355 inventions included dynamite.",
+            "355",
+            "355 inventions",
+        ),
     ],
 )
 def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str) -> None:
@@ -166,6 +171,13 @@ def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str
     last = found.split()[-1].lower()
     assert not re.fullmatch(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day", last)
     assert last not in {"had", "has", "is", "was", "were", "killed"}
+
+
+def test_ordinals_are_not_key_figures() -> None:
+    from digest.compose import _is_key
+
+    assert not _is_key("20", "There is room on the 20th century honor roll of writers.")
+    assert _is_key("20", "His works were translated into more than 20 languages.")
 
 
 def test_the_page_plan_shows_fewer_stories_than_a_large_day_has() -> None:
