@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from digest.budget import plan
 from digest.compose import _in_context
 from digest.ingest import read_folder
+from digest.models import Article
 from digest.pipeline import build_brief
 from digest.render import EMAIL_LIMIT_BYTES
 from digest.stories import group
@@ -243,3 +244,29 @@ def test_a_day_of_35_stories_fits_its_pages(tmp_path: Path) -> None:
     # Every article read is in the JSON, in exactly one story.
     in_stories = sorted(n for s in data["stories"] for n in s["sources"])
     assert in_stories == list(range(1, len(data["sources"]) + 1))
+
+
+def test_grouping_compares_candidates_not_all_pairs() -> None:
+    """2,000 articles on 200 topics: pairs are found through distinctive words only."""
+    from digest.stories import DEFAULT, _candidate_similarities, _stems, _vectors
+
+    rng = random.Random(9)
+    common = [f"common{k}" for k in range(300)]  # words every topic uses
+    topics = [[f"topic{t}word{k}" for k in range(25)] for t in range(200)]
+    articles, truth = [], []
+    for n in range(2000):
+        topic = n % 200
+        text = " ".join(
+            rng.choice(topics[topic]) if rng.random() < 0.4 else rng.choice(common)
+            for _ in range(120)
+        )
+        articles.append(Article(index=n + 1, title="t", paragraphs=(text + ".",)))
+        truth.append(topic)
+    stems = [_stems(a, DEFAULT.words) for a in articles]
+    pairs = _candidate_similarities(_vectors(stems, DEFAULT), DEFAULT.probe)
+    assert len(pairs) < 25 * len(articles)  # all pairs would be 1,999,000
+    found = group(articles)
+    story_of = {i: s for s, members in enumerate(found) for i in members}
+    for i in range(0, 2000, 97):  # articles of one topic end in one story
+        assert story_of[i] == story_of[i + 200 if i + 200 < 2000 else i - 200]
+    assert len(found) == 200
