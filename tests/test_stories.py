@@ -270,3 +270,37 @@ def test_grouping_compares_candidates_not_all_pairs() -> None:
     for i in range(0, 2000, 97):  # articles of one topic end in one story
         assert story_of[i] == story_of[i + 200 if i + 200 < 2000 else i - 200]
     assert len(found) == 200
+
+
+def test_a_profile_with_sections_takes_its_story_and_the_others_follow(
+    two_stories: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    from digest.config import load_profile
+
+    folder, _ = two_stories
+    for seed in SEEDS.iterdir():
+        shutil.copy(seed, folder / seed.name)
+    profile = load_profile("seeds")
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE, profile=profile)
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    profiled = [s for s in data["sections"] if "story" not in s]
+    own = [s for s in data["sections"] if "story" in s]
+    assert profiled and {s["title"] for s in profiled} <= {
+        *(spec.title for spec in profile.sections),
+        profile.other,
+    }
+    # The seeds' story fills the profile's sections; flood and chess are stories of their
+    # own, after them, each under its headline.
+    seed_sources = {
+        s["n"]
+        for s in data["sources"]
+        if s["path"].rsplit("/", 1)[-1] in {p.name for p in SEEDS.iterdir()}
+    }
+    for section in profiled:
+        assert all(p["quoted_from"] in seed_sources for p in section["points"])
+    assert len(own) == 2
+    assert data["sections"].index(own[0]) > data["sections"].index(profiled[-1])
+    text = " ".join(built.files["txt"].read_text("utf-8").split())
+    assert "OTHER STORIES" in text
+    assert text.index("OTHER STORIES") < text.index(" ".join(own[0]["title"].split()[:6]))
+    assert "Other stories" in built.files["html"].read_text("utf-8")
