@@ -29,8 +29,8 @@ from pypdf import PdfReader
 from digest import mail
 from digest.cli import main
 from digest.config import MailSettings, load_mail_settings
+from digest.deliveries import FAILED, PENDING, SENT, DeliveryLedger
 from digest.errors import ConfigError, MailError
-from digest.ledger import FAILED, PENDING, SENT, Ledger
 from digest.pipeline import Built, Sent, brief_paths, send_brief
 from tests.conftest import BRIEF_DATE
 
@@ -195,7 +195,7 @@ def send(server: Server, out: Path, sleeps: list[float] | None = None, **options
 
 
 def ledger_status(server: Server) -> dict[str, str]:
-    with Ledger.in_folder(Path(server.env["DIGEST_STATE_DIR"])) as ledger:
+    with DeliveryLedger.in_folder(Path(server.env["DIGEST_STATE_DIR"])) as ledger:
         return {e.recipient: e.status for e in ledger.entries(BRIEF_DATE)}
 
 

@@ -21,7 +21,7 @@ from digest.config import SourceSettings
 from digest.errors import MailError, RunError
 from digest.locks import file_lock
 from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, run_once
-from digest.runs import FAILED, NOTHING_NEW, SENT, RunLedger
+from digest.run_ledger import FAILED, NOTHING_NEW, SENT, RunLedger
 from tests.conftest import ROOT, SEEDS
 from tests.loopback import Page, Site, article_page, as_html, atom, rss, seed_text, serve
 from tests.test_mail import Handler, Server, _serve

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from digest import runs
+from digest import run_ledger
 from digest.config import (
     ConfigError,
     MailSettings,
@@ -18,16 +18,16 @@ from digest.config import (
     SourceSettings,
     load_profile,
 )
+from digest.deliveries import state_dir
 from digest.delivery import SmtpTransport, Transport
 from digest.errors import NothingToBriefError
 from digest.gather import gather
-from digest.ledger import state_dir
 from digest.locks import file_lock
 from digest.methods import DEFAULT_METHOD
 from digest.output import write_atomic
 from digest.pipeline.build import brief_paths, build_from_articles
 from digest.pipeline.publish import Sent, send_brief
-from digest.runs import RunLedger
+from digest.run_ledger import RunLedger
 from digest.schedule import Clock, Daemon
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ PAUSE_LIMIT = 300.0  # seconds a test pause waits to be killed before going on
 @dataclass(frozen=True)
 class Ran:
     date: dt.date
-    status: str  # runs.SENT, runs.NOTHING_NEW, or ALREADY (an earlier run did it)
+    status: str  # run_ledger.SENT, run_ledger.NOTHING_NEW, or ALREADY (an earlier run did it)
     articles: int = 0  # new articles briefed
     files: Mapping[str, Path] = field(default_factory=dict)
     sent: Sent | None = None
@@ -69,7 +69,7 @@ def run_once(
 
     A date already sent (or found to have nothing new) is not done again unless `force`.
     Safe to kill at any point: the next run of the date resumes from the run ledger
-    (`digest.runs`), and the delivery ledger stops a second email (`digest.ledger`).
+    (`digest.run_ledger`), and the delivery ledger stops a second email (`digest.deliveries`).
     `pause_at` names a stage at which to wait to be killed (tests only).
     """
     _check_run(sources, settings)
@@ -80,7 +80,7 @@ def run_once(
         RunLedger.in_folder(state) as ledger,
     ):
         record = ledger.get(date)
-        if record is not None and record.status in runs.DONE and not force:
+        if record is not None and record.status in run_ledger.DONE and not force:
             return Ran(date, ALREADY, record.articles, record.files, note=record.status)
         try:
             outcome = _brief_for_run(
@@ -96,7 +96,7 @@ def run_once(
             )
             if isinstance(outcome, Ran):
                 return outcome
-            ledger.stage(date, runs.SENDING)
+            ledger.stage(date, run_ledger.SENDING)
             sent = send_brief(
                 out=out,
                 date=date,
@@ -107,11 +107,11 @@ def run_once(
                 transport=_Staged(transport or SmtpTransport.from_settings(settings), stage),
             )
             stage("sent")
-            ledger.finish(date, runs.SENT, message_ids=(sent.message_id,))
+            ledger.finish(date, run_ledger.SENT, message_ids=(sent.message_id,))
         except Exception as exc:
             ledger.fail(date, str(exc))
             raise
-    return Ran(date, runs.SENT, outcome[1], outcome[0], sent=sent)
+    return Ran(date, run_ledger.SENT, outcome[1], outcome[0], sent=sent)
 
 
 def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
@@ -127,7 +127,7 @@ def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
 
 def _brief_for_run(
     ledger: RunLedger,
-    record: runs.Run | None,
+    record: run_ledger.Run | None,
     *,
     out: Path,
     date: dt.date,
@@ -141,7 +141,7 @@ def _brief_for_run(
     if (
         not force
         and record is not None
-        and record.stage in (runs.BUILT, runs.SENDING)
+        and record.stage in (run_ledger.BUILT, run_ledger.SENDING)
         and all(Path(p).is_file() for p in record.files.values())
         and record.files
     ):
@@ -154,7 +154,7 @@ def _brief_for_run(
     if not fresh.articles:
         return _nothing_new(ledger, date, "no article that was not briefed before")
     stage("summarizing")
-    ledger.stage(date, runs.BUILDING)
+    ledger.stage(date, run_ledger.BUILDING)
     try:
         built = build_from_articles(
             fresh.articles,
@@ -184,11 +184,11 @@ def _brief_for_run(
 
 
 def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:
-    ledger.finish(date, runs.NOTHING_NEW, note=note)
-    return Ran(date, runs.NOTHING_NEW, note=note)
+    ledger.finish(date, run_ledger.NOTHING_NEW, note=note)
+    return Ran(date, run_ledger.NOTHING_NEW, note=note)
 
 
-def _previously(profile: Profile, last: runs.Run | None) -> Profile:
+def _previously(profile: Profile, last: run_ledger.Run | None) -> Profile:
     """Say in the subtitle which brief this one follows."""
     if last is None:
         return profile
@@ -229,7 +229,7 @@ def describe(ran: Ran) -> str:
     day = f"run {ran.date.isoformat()}"
     if ran.status == ALREADY:
         return f"{day}: already done ({ran.note}); nothing to do (use --force to redo it)"
-    if ran.status == runs.NOTHING_NEW:
+    if ran.status == run_ledger.NOTHING_NEW:
         return f"{day}: nothing new ({ran.note}); no email sent"
     sent = ran.sent
     assert sent is not None

@@ -15,9 +15,9 @@ from digest.config import (
     MailSettings,
     parse_addresses,
 )
+from digest.deliveries import DeliveryLedger, Entry, state_dir
 from digest.delivery import SmtpTransport, Transport, deliver
 from digest.errors import MailError
-from digest.ledger import Entry, Ledger, state_dir
 from digest.output import write_atomic
 from digest.pipeline.build import brief_paths, build_brief, default_input
 
@@ -51,7 +51,7 @@ def send_brief(
     """Email the brief of `date` once per recipient (building it first if it is missing).
 
     `to` overrides the configured recipients. Every delivery is recorded in the ledger
-    (see `digest.ledger` for the at-most-once semantics); `force` sends again anyway.
+    (see `digest.deliveries` for the at-most-once semantics); `force` sends again anyway.
     Raises MailError, after recording it, on any refusal or failure.
     """
     recipients = parse_addresses(list(to), "--to") if to else settings.to
@@ -73,7 +73,7 @@ def send_brief(
         write_atomic(eml, mail.compose_message(edition, headers).as_bytes())
         return Sent(date, message_id, eml=eml, built=built)
     transport = transport or SmtpTransport.from_settings(settings)
-    with Ledger.in_folder(state_dir(out, settings.state_dir)) as ledger:
+    with DeliveryLedger.in_folder(state_dir(out, settings.state_dir)) as ledger:
         claim = ledger.claim(date, recipients, message_id=message_id, force=force)
         if claim.unknown:
             raise MailError(_unknown_outcome(date, claim.unknown))
@@ -105,7 +105,7 @@ def _edition(
 
 
 def _deliver_recorded(
-    ledger: Ledger,
+    ledger: DeliveryLedger,
     message: EmailMessage,
     *,
     date: dt.date,

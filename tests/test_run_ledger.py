@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from digest.models import Article
-from digest.runs import BUILT, FAILED, GATHERING, NOTHING_NEW, RUNNING, SENT, RunLedger, Seen
+from digest.run_ledger import BUILT, FAILED, GATHERING, NOTHING_NEW, RUNNING, SENT, RunLedger, Seen
 
 DAY = dt.date(2024, 7, 29)
 NEXT = DAY + dt.timedelta(days=1)

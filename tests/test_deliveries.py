@@ -7,31 +7,33 @@ from pathlib import Path
 
 import pytest
 
+from digest.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
 from digest.errors import MailError
-from digest.ledger import FAILED, PENDING, SENT, Ledger, state_dir
 
 DAY = dt.date(2024, 7, 29)
 MID = "<brief-2024-07-29.x@example.org>"
 
 
 @pytest.fixture()
-def ledger(tmp_path: Path) -> Ledger:
-    with Ledger.in_folder(tmp_path / "state") as opened:
+def ledger(tmp_path: Path) -> DeliveryLedger:
+    with DeliveryLedger.in_folder(tmp_path / "state") as opened:
         yield opened
 
 
-def statuses(ledger: Ledger, day: dt.date = DAY) -> dict[str, str]:
+def statuses(ledger: DeliveryLedger, day: dt.date = DAY) -> dict[str, str]:
     return {e.recipient: e.status for e in ledger.entries(day)}
 
 
-def test_a_claim_marks_the_recipients_pending_before_anything_is_sent(ledger: Ledger) -> None:
+def test_a_claim_marks_the_recipients_pending_before_anything_is_sent(
+    ledger: DeliveryLedger,
+) -> None:
     claim = ledger.claim(DAY, ["A@example.net", "b@example.net"], message_id=MID)
     assert claim.send == ("A@example.net", "b@example.net") and not claim.unknown
     assert statuses(ledger) == {"a@example.net": PENDING, "b@example.net": PENDING}
     assert {e.message_id for e in ledger.entries(DAY)} == {MID}
 
 
-def test_sent_recipients_are_skipped_and_failed_ones_tried_again(ledger: Ledger) -> None:
+def test_sent_recipients_are_skipped_and_failed_ones_tried_again(ledger: DeliveryLedger) -> None:
     ledger.claim(DAY, ["a@example.net", "b@example.net"], message_id=MID)
     ledger.record(
         DAY,
@@ -43,7 +45,7 @@ def test_sent_recipients_are_skipped_and_failed_ones_tried_again(ledger: Ledger)
     assert claim.sent == ("a@example.net",) and claim.send == ("b@example.net",)
 
 
-def test_a_pending_row_blocks_every_send_of_that_date_until_forced(ledger: Ledger) -> None:
+def test_a_pending_row_blocks_every_send_of_that_date_until_forced(ledger: DeliveryLedger) -> None:
     ledger.claim(DAY, ["a@example.net"], message_id=MID)  # then the process dies
     blocked = ledger.claim(DAY, ["a@example.net", "new@example.net"], message_id=MID)
     assert blocked.send == () and [e.recipient for e in blocked.unknown] == ["a@example.net"]
@@ -52,7 +54,7 @@ def test_a_pending_row_blocks_every_send_of_that_date_until_forced(ledger: Ledge
     assert forced.send == ("a@example.net",)
 
 
-def test_force_sends_again_to_those_already_sent(ledger: Ledger) -> None:
+def test_force_sends_again_to_those_already_sent(ledger: DeliveryLedger) -> None:
     ledger.claim(DAY, ["a@example.net"], message_id=MID)
     ledger.record(DAY, message_id=MID, sent=["a@example.net"])
     assert ledger.claim(DAY, ["a@example.net"], message_id=MID).send == ()
@@ -62,16 +64,16 @@ def test_force_sends_again_to_those_already_sent(ledger: Ledger) -> None:
 
 
 def test_dates_are_independent_and_the_ledger_survives_reopening(tmp_path: Path) -> None:
-    with Ledger.in_folder(tmp_path) as first:
+    with DeliveryLedger.in_folder(tmp_path) as first:
         first.claim(DAY, ["a@example.net"], message_id=MID)
         first.record(DAY, message_id=MID, sent=["a@example.net"])
-    with Ledger.in_folder(tmp_path) as again:
+    with DeliveryLedger.in_folder(tmp_path) as again:
         assert statuses(again) == {"a@example.net": SENT}
         assert again.claim(DAY + dt.timedelta(days=1), ["a@example.net"], message_id=MID).send
         assert statuses(again, DAY + dt.timedelta(days=1)) == {"a@example.net": PENDING}
 
 
-def test_an_unknown_outcome_stays_pending_with_the_reason(ledger: Ledger) -> None:
+def test_an_unknown_outcome_stays_pending_with_the_reason(ledger: DeliveryLedger) -> None:
     ledger.claim(DAY, ["a@example.net", "b@example.net"], message_id=MID)
     ledger.record(
         DAY,
@@ -94,4 +96,4 @@ def test_an_unwritable_state_folder_is_a_mail_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(MailError, match=r"delivery ledger"):
-        Ledger.in_folder(blocker / "state")
+        DeliveryLedger.in_folder(blocker / "state")

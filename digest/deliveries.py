@@ -70,7 +70,7 @@ def state_dir(out: Path, configured: Path | None = None) -> Path:
     return configured if configured is not None else out.resolve().parent / "state"
 
 
-class Ledger(SqliteStore):
+class DeliveryLedger(SqliteStore):
     """The delivery ledger; use as a context manager, or call `close`."""
 
     FILE_NAME = FILE_NAME

@@ -1,7 +1,7 @@
 """Remember every daily run: date → status, stage, articles briefed, points, files, Message-IDs.
 
 The run ledger is a SQLite file, `runs.sqlite3`, in the state folder (beside the delivery
-ledger `deliveries.sqlite3`, see `digest.ledger`). For each date it keeps:
+ledger `deliveries.sqlite3`, see `digest.deliveries`). For each date it keeps:
 
 - `status`: `running` (with the `stage` reached: gathering, building, built, sending),
   `sent`, `nothing new` or `failed` (with the error);
