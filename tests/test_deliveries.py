@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,63 @@ def test_an_unwritable_state_folder_is_a_mail_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(MailError, match=r"delivery ledger"):
         DeliveryLedger.in_folder(blocker / "state")
+
+
+def _truncated(tmp_path: Path) -> bytes:
+    """A real ledger with rows, cut to its first page."""
+    with DeliveryLedger.in_folder(tmp_path / "whole") as whole:
+        people = [f"reader{n}@example.net" for n in range(300)]
+        whole.claim(DAY, people, message_id=MID)
+        whole.record(DAY, message_id=MID, sent=people)
+    return (tmp_path / "whole" / "deliveries.sqlite3").read_bytes()[:4096]
+
+
+def _without_table(tmp_path: Path) -> bytes:
+    other = tmp_path / "other.sqlite3"
+    with closing(sqlite3.connect(other)) as db:
+        db.execute("CREATE TABLE notes (x TEXT)")
+        db.commit()
+    return other.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda tmp: b"", r"the file is empty \(0 bytes\)"),
+        (lambda tmp: b"not a database at all\n" * 300, r"file is not a database"),
+        (_truncated, r"damaged|malformed"),
+        (_without_table, r"it has no 'deliveries' table"),
+    ],
+    ids=["empty", "garbage", "truncated", "no-table"],
+)
+def test_an_empty_or_damaged_ledger_is_an_error_that_names_the_file(
+    tmp_path: Path, make, why: str
+) -> None:
+    content = make(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    path = state / "deliveries.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(MailError, match=why) as raised:
+        DeliveryLedger.in_folder(state)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: the delivery ledger cannot be used")
+    assert "nothing is sent" in message and "\n" not in message
+    assert path.read_bytes() == content  # left as it was, for the operator to inspect
+
+
+def test_a_new_ledger_is_made_whole_with_its_table(tmp_path: Path) -> None:
+    with DeliveryLedger.in_folder(tmp_path):
+        pass
+    with closing(sqlite3.connect(tmp_path / "deliveries.sqlite3")) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    assert "deliveries" in tables
+    assert [p.name for p in tmp_path.iterdir()] == ["deliveries.sqlite3"]  # no draft left
+
+
+def test_recipients_are_keyed_case_insensitively(ledger: DeliveryLedger) -> None:
+    ledger.claim(DAY, ["Reader@Example.NET"], message_id=MID)
+    ledger.record(DAY, message_id=MID, sent=["Reader@Example.NET"])
+    assert statuses(ledger) == {"reader@example.net": SENT}
+    claim = ledger.claim(DAY, ["reader@example.net"], message_id=MID)
+    assert claim.send == () and claim.sent == ("reader@example.net",)

@@ -18,9 +18,9 @@ from digest.config import (
     SourceSettings,
     load_profile,
 )
-from digest.deliveries import state_dir
-from digest.delivery import SmtpTransport, Transport
-from digest.errors import NothingToBriefError
+from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
+from digest.delivery import Outcome, Transport
+from digest.errors import NothingToBriefError, PartialDeliveryError
 from digest.gather import gather
 from digest.locks import file_lock
 from digest.methods import DEFAULT_METHOD
@@ -29,6 +29,7 @@ from digest.pipeline.build import brief_paths, build_from_articles
 from digest.pipeline.publish import Sent, send_brief
 from digest.run_ledger import RunLedger
 from digest.schedule import Clock, Daemon
+from digest.smtp import SmtpTransport
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def run_once(
     ):
         record = ledger.get(date)
         if record is not None and record.status in run_ledger.DONE and not force:
-            return Ran(date, ALREADY, record.articles, record.files, note=record.status)
+            note = _partial(state, date) if record.status == run_ledger.PARTIAL else record.status
+            return Ran(date, ALREADY, record.articles, record.files, note=note)
         try:
             outcome = _brief_for_run(
                 ledger,
@@ -108,10 +110,35 @@ def run_once(
             )
             stage("sent")
             ledger.finish(date, run_ledger.SENT, message_ids=(sent.message_id,))
+        except PartialDeliveryError as exc:  # it reached someone: spent, and not resent
+            ledger.finish(date, run_ledger.PARTIAL, message_ids=(exc.message_id,), note=str(exc))
+            raise
         except Exception as exc:
             ledger.fail(date, str(exc))
             raise
     return Ran(date, run_ledger.SENT, outcome[1], outcome[0], sent=sent)
+
+
+def _partial(state: Path, date: dt.date) -> str:
+    """What became of the recipients of a brief that reached only some of them."""
+    with DeliveryLedger.in_folder(state) as deliveries:
+        entries = deliveries.entries(date)
+    refused = [e.recipient for e in entries if e.status == FAILED]
+    unknown = [e.recipient for e in entries if e.status == PENDING]
+    day = date.isoformat()
+    if not refused and not unknown:
+        return f"{run_ledger.PARTIAL}, and every recipient has it now"
+    said = []
+    if refused:
+        said.append(
+            f"{len(refused)} recipient(s) refused it ({', '.join(refused)}); "
+            f"`digest send --date {day}` retries them"
+        )
+    if unknown:
+        said.append(
+            f"{len(unknown)} with an unknown outcome ({', '.join(unknown)}): check a mailbox"
+        )
+    return f"{run_ledger.PARTIAL}: " + "; ".join(said)
 
 
 def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
@@ -204,7 +231,7 @@ class _Staged:
     transport: Transport
     stage: Callable[[str], None]
 
-    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> dict[str, str]:
+    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> Outcome:
         self.stage("sending")
         return self.transport.send(message, sender=sender, recipients=recipients)
 
@@ -227,6 +254,8 @@ def _pause_hook(pause_at: str | None, folder: Path) -> Callable[[str], None]:
 def describe(ran: Ran) -> str:
     """One line for the log: what a run did."""
     day = f"run {ran.date.isoformat()}"
+    if ran.status == ALREADY and ran.note.startswith(run_ledger.PARTIAL):
+        return f"{day}: already sent ({ran.note}); nothing sent now"
     if ran.status == ALREADY:
         return f"{day}: already done ({ran.note}); nothing to do (use --force to redo it)"
     if ran.status == run_ledger.NOTHING_NEW:
