@@ -17,6 +17,7 @@ from digest.errors import (
     IngestError,
     MailError,
     NothingToBriefError,
+    PartialDeliveryError,
     RenderError,
 )
 from digest.methods import DEFAULT_METHOD, METHODS
@@ -35,6 +36,7 @@ __all__ = [
     "KeyFigure",
     "MailError",
     "NothingToBriefError",
+    "PartialDeliveryError",
     "Point",
     "Profile",
     "RenderError",

@@ -25,16 +25,13 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-import threading
-import time
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 from digest import addresses
 from digest.config import MailSettings
+from digest.deadlines import Deadlines, WatchedSmtp, WatchedSmtpSsl
 from digest.delivery import Outcome
 from digest.errors import ConfigError, MailError, TransientMailError
 
@@ -78,18 +75,18 @@ class SmtpTransport:
         return f"{self.host}:{self.port}"
 
     def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> Outcome:
-        with _Deadlines(self.session_timeout) as clock:
+        with Deadlines(self.session_timeout) as clock:
             smtp = self._open(clock)
             try:
                 return _Session(self, smtp, clock).deliver(message, sender, recipients)
             finally:
                 _quit(smtp, clock, self.timeout)
 
-    def _open(self, clock: _Deadlines) -> smtplib.SMTP:
+    def _open(self, clock: Deadlines) -> smtplib.SMTP:
         """Connect, greet, secure and log in; raise a MailError that says what failed."""
         context = self.context or tls_context(None)
         smtp: smtplib.SMTP = (
-            _WatchedSmtpSsl(clock, context) if self.security == "ssl" else _WatchedSmtp(clock)
+            WatchedSmtpSsl(clock, context) if self.security == "ssl" else WatchedSmtp(clock)
         )
         try:
             smtp.timeout = clock.step("the greeting", self.timeout)
@@ -114,7 +111,7 @@ class SmtpTransport:
             raise
         return smtp
 
-    def _setup_error(self, exc: Exception, clock: _Deadlines) -> MailError:
+    def _setup_error(self, exc: Exception, clock: Deadlines) -> MailError:
         where = self.where
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             return MailError(
@@ -140,7 +137,7 @@ class SmtpTransport:
 class _Session:
     """The transactions of one connection, and the tally of their recipients."""
 
-    def __init__(self, transport: SmtpTransport, smtp: smtplib.SMTP, clock: _Deadlines) -> None:
+    def __init__(self, transport: SmtpTransport, smtp: smtplib.SMTP, clock: Deadlines) -> None:
         self.transport = transport
         self.smtp = smtp
         self.clock = clock
@@ -230,7 +227,7 @@ class _Session:
         self._step("the message", transport.data_timeout)
         smtp.send(_dot_stuffed(message))
         try:
-            self._step("the message (its final answer)", transport.data_timeout)
+            self._step("the message", transport.data_timeout)
             code, text = smtp.getreply()
         except Exception as exc:
             reason = self.clock.reason() if self.clock.expired else _reason(exc)
@@ -274,114 +271,6 @@ class _Session:
         return MailError(f"{self.where}: {type(exc).__name__}: {exc}")
 
 
-class _Deadlines:
-    """Shut the connection down when the step under way, or the whole session, runs late.
-
-    A socket timeout bounds each read; a server that drips one byte at a time never trips
-    it, so a thread watches the clock and shuts the socket down at the deadline.
-    """
-
-    def __init__(self, session_timeout: float) -> None:
-        self._cond = threading.Condition()
-        self._session_timeout = session_timeout
-        self._session_end = time.monotonic() + session_timeout
-        self._end = self._session_end
-        self._what, self._seconds = "the session", session_timeout
-        self._socket: socket.socket | None = None
-        self._stopped = False
-        self.expired = False
-        self._thread = threading.Thread(target=self._watch, name="smtp-deadline", daemon=True)
-
-    def __enter__(self) -> _Deadlines:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-        self._thread.join()
-        if self._socket is not None:
-            self._socket.close()
-
-    def step(self, what: str, seconds: float) -> float:
-        """Begin a step that must end within `seconds`; return the time it has."""
-        with self._cond:
-            if self.expired:  # the reason names the step that ran late
-                raise TimeoutError(self.reason())
-            now = time.monotonic()
-            self._end = min(self._session_end, now + seconds)
-            self._what, self._seconds = what, seconds
-            self._cond.notify()
-            left = self._end - now
-        if left <= 0:
-            raise TimeoutError(self.reason())
-        return left
-
-    def watch(self, connection: socket.socket) -> None:
-        """Keep a duplicate of the connection, to shut it down from the watchdog."""
-        with self._cond:
-            self._socket = connection.dup()
-
-    def reason(self) -> str:
-        if self._end >= self._session_end:
-            return f"the session took longer than session_timeout ({self._session_timeout:g} s)"
-        return f"no complete answer to {self._what} within {self._seconds:g} s"
-
-    def _watch(self) -> None:
-        with self._cond:
-            while not self._stopped:
-                left = self._end - time.monotonic()
-                if left > 0:
-                    self._cond.wait(left)
-                    continue
-                self.expired = True
-                if self._socket is not None:
-                    with suppress(OSError):  # already closed by the other side
-                        self._socket.shutdown(socket.SHUT_RDWR)
-                return
-
-
-class _CheckedReplies:
-    """A reply cut short by the watchdog ("25") must not pass for an answer."""
-
-    clock: _Deadlines
-
-    def getreply(self) -> tuple[int, bytes]:
-        reply: tuple[int, bytes] = super().getreply()  # type: ignore[misc]
-        if self.clock.expired:
-            raise TimeoutError(self.clock.reason())
-        return reply
-
-
-class _WatchedSmtp(_CheckedReplies, smtplib.SMTP):
-    def __init__(self, clock: _Deadlines) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        connection = super()._get_socket(host, port, timeout)  # type: ignore[misc]
-        self.clock.watch(connection)
-        return connection
-
-
-class _WatchedSmtpSsl(_CheckedReplies, smtplib.SMTP_SSL):
-    def __init__(self, clock: _Deadlines, context: ssl.SSLContext) -> None:
-        super().__init__(context=context)
-        self.clock = clock
-
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        connection = smtplib.SMTP._get_socket(self, host, port, timeout)  # type: ignore[attr-defined]
-        self.clock.watch(connection)  # before the handshake, which may drip too
-        try:
-            return self.context.wrap_socket(connection, server_hostname=host)
-        except BaseException:
-            connection.close()
-            raise
-
-
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     """A verifying context; with `ca_file` it trusts that CA (and only that one)."""
     try:
@@ -390,7 +279,7 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
         raise MailError(f"{ca_file}: cannot load CA certificates ({exc})") from exc
 
 
-def _step(smtp: smtplib.SMTP, clock: _Deadlines, what: str, seconds: float) -> None:
+def _step(smtp: smtplib.SMTP, clock: Deadlines, what: str, seconds: float) -> None:
     left = clock.step(what, seconds)
     if smtp.sock is not None:
         smtp.sock.settimeout(left)
@@ -424,7 +313,7 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _quit(smtp: smtplib.SMTP, clock: _Deadlines, timeout: float) -> None:
+def _quit(smtp: smtplib.SMTP, clock: Deadlines, timeout: float) -> None:
     """Say goodbye if there is time; close the connection in any case."""
     try:
         _step(smtp, clock, "QUIT", timeout)
