@@ -179,7 +179,9 @@ def test_summarize_prints_one_sentence_per_line(tmp_path: Path) -> None:
         (["schedule"], "--at"),
     ],
 )
-def test_bad_run_and_schedule_options_are_usage_errors(args: list[str], message: str, capsys) -> None:
+def test_bad_run_and_schedule_options_are_usage_errors(
+    args: list[str], message: str, capsys
+) -> None:
     with pytest.raises(SystemExit) as stop:
         main(args)
     assert stop.value.code == 2 and message in capsys.readouterr().err
