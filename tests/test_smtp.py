@@ -154,12 +154,15 @@ def test_452_sends_the_remaining_recipients_in_further_transactions(
 
 
 def test_a_4xx_for_one_recipient_is_retried_and_the_others_are_not_sent_twice(
-    server: RawSmtp, tmp_path: Path, out: Path
+    server: RawSmtp, tmp_path: Path, out: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.rcpt_answers = {"b@example.net": ["450 4.2.1 Mailbox busy, try later"]}
     sleeps: list[float] = []
     sent = send(server, tmp_path, out, sleeps, to=PEOPLE[:3])
     assert set(sent.sent) == set(PEOPLE[:3]) and len(sleeps) == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "not accepted yet for b@example.net (450 4.2.1 Mailbox busy" in warnings[0]
     assert [m.recipients for m in server.messages] == [
         ("a@example.net", "c@example.net"),
         ("b@example.net",),
