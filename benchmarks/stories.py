@@ -10,8 +10,9 @@ clusters (several draws each) and all 35. For each it reports:
   pair both count as right (the best over every choice of merging them);
 - for the all-35 mix, each story's ROUGE-1/2 (recall, 100 words) against its cluster's
   references, beside the same cluster summarized alone;
-- the time to group and summarize each story, as a ratio to summarizing the same
-  articles as one story.
+- the time of the brief's selection with stories (group, condense each article, rank
+  and select the stories a two-page brief shows), as a ratio to selecting the brief's
+  points from the same articles as one story.
 
 `--cv` chooses the grouping threshold by cross-validation: the 35 clusters are split
 into folds; for each fold the threshold is chosen on mixes of the other folds' clusters
@@ -28,6 +29,7 @@ Needs scikit-learn (for the metrics) and py-rouge: `pip install -e '.[bench]'`.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import logging
 import random
@@ -39,8 +41,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from digest.config import load_profile
 from digest.ingest import read_folder
 from digest.models import Article
+from digest.pipeline.build import Day
 from digest.stories import DEFAULT, Grouping, group
 from digest.summarize import summarize
 
@@ -180,37 +184,55 @@ def cross_validate(clusters: dict[str, list[Article]]) -> float:
     return median
 
 
-def summaries(clusters: dict[str, list[Article]], folders: dict[str, Path]) -> None:
-    """Per-story ROUGE in the all-35 mix beside each cluster alone, and the time ratio."""
+def summaries(clusters: dict[str, list[Article]]) -> None:
+    """Per-story ROUGE in the all-35 mix beside each cluster summarized alone."""
     scorer = Scorer()
     names = sorted(clusters)
     articles, truth = read_mix(clusters, names, seed=5)
     refs = {c.name: c.references for c in load_clusters(DEFAULT_BENCH)}
-    start = time.perf_counter()
     found = group(articles)
-    story_points = {}
-    for members in found:
-        story_points[tuple(members)] = summarize([articles[i] for i in members], words=100)
-    grouped_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    summarize(articles, words=100 * len(found))
-    one_seconds = time.perf_counter() - start
     mixed, alone = [], []
     for name in names:
         members = max(found, key=lambda m: sum(truth[i] == name for i in m))
-        text = "\n".join(p.text for p in story_points[tuple(members)])
-        mixed.append(scorer.score(text, refs[name]))
+        points = summarize([articles[i] for i in members], words=100)
+        mixed.append(scorer.score("\n".join(p.text for p in points), refs[name]))
         own = "\n".join(p.text for p in summarize(clusters[name], words=100))
         alone.append(scorer.score(own, refs[name]))
     m1, m2 = statistics.fmean(s[0] for s in mixed), statistics.fmean(s[1] for s in mixed)
     a1, a2 = statistics.fmean(s[0] for s in alone), statistics.fmean(s[1] for s in alone)
-    print("\n| summaries (all-35 mix) | R-1 | R-2 |\n|---|---|---|")
-    print(f"| each story found, its cluster's references | {m1:.2f} | {m2:.2f} |")
+    print("\n| summaries (all-35 mix, 100 words) | R-1 | R-2 |\n|---|---|---|")
+    print(f"| the story found for each cluster, against its references | {m1:.2f} | {m2:.2f} |")
     print(f"| each cluster summarized alone | {a1:.2f} | {a2:.2f} |")
+
+
+def timing(clusters: dict[str, list[Article]], runs: int = 3) -> None:
+    """The brief's selection with stories against the same articles as one story.
+
+    With stories: group, condense every article, rank and select the stories a
+    two-page brief shows, compose. As one story: rank and select the brief's words from
+    all articles. Both start from the read articles and split their sentences; runs
+    alternate, and the medians of process time are compared."""
+    articles, _ = read_mix(clusters, sorted(clusters), seed=5)
+    profile = load_profile("generic")
+
+    def with_stories() -> None:
+        day = Day.of(articles, profile=profile, method="coverage")
+        day.brief(day.plan(pages=2), date=dt.date(2024, 8, 1), length=None)
+
+    def as_one() -> None:
+        summarize(articles)
+
+    times: dict[str, list[float]] = {"stories": [], "one": []}
+    for _ in range(runs):
+        for name, job in (("stories", with_stories), ("one", as_one)):
+            start = time.process_time()
+            job()
+            times[name].append(time.process_time() - start)
+    grouped, one = statistics.median(times["stories"]), statistics.median(times["one"])
     print(
-        f"\ntime: grouping + a summary per story {grouped_seconds:.1f} s; the same "
-        f"{len(articles)} articles as one story {one_seconds:.1f} s; "
-        f"ratio {grouped_seconds / one_seconds:.2f}"
+        f"\ntime ({len(articles)} articles, median of {runs} alternating runs, process "
+        f"time): the brief's selection with stories {grouped:.2f} s, as one story "
+        f"{one:.2f} s; ratio {grouped / one:.2f}"
     )
 
 
@@ -237,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, (a, v, pa, pv) in rows:
         print(f"| {label} | {a:.3f} | {v:.3f} | {pa:.3f} | {pv:.3f} |")
     if not args.no_rouge:
-        summaries(clusters, {c.name: c.folder for c in loaded})
+        summaries(clusters)
+    timing(clusters)
     return 0
 
 

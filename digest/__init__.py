@@ -10,12 +10,13 @@ The library behind the `digest` command:
 
 __version__ = "0.1.0"
 
-from digest.config import Profile, load_profile
+from digest.config import Profile, bundled_profiles, load_profile
 from digest.errors import (
     ConfigError,
     DigestError,
     IngestError,
     MailError,
+    MissingBriefError,
     NothingToBriefError,
     PartialDeliveryError,
     RenderError,
@@ -35,6 +36,7 @@ __all__ = [
     "IngestError",
     "KeyFigure",
     "MailError",
+    "MissingBriefError",
     "NothingToBriefError",
     "PartialDeliveryError",
     "Point",
@@ -44,6 +46,7 @@ __all__ = [
     "Sentence",
     "__version__",
     "build_brief",
+    "bundled_profiles",
     "load_profile",
     "run_once",
     "send_brief",

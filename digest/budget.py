@@ -15,21 +15,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from digest.compose import MAX_CITED_STORIES
+
 # Body words of points that fill one A4 page of the print template (measured: a full
 # page of points holds 610-640 words; rounded down for the spacing between points).
 PAGE_WORDS = 600
-# The masthead, "At a glance" label, key-figures grid and colophon: about 0.55 page.
+# The masthead, "At a glance" label, key-figures grid and colophon: about half a page.
 FIXED_WORDS = 300
 HEADING_WORDS = 24  # a story's heading (its headline, up to two lines)
-SOURCE_WORDS = 30  # one line of the Sources list with its one-sentence summary
+SOURCE_WORDS = 26  # one entry of the Sources list with its summary (2-3 lines of 7.8 pt)
+POINT_WORDS = 25  # words of a typical point (the 35-story DUC day: 386 words, 16 points)
 MORE_LINE_WORDS = 14  # one line under "More stories"
-SOURCES_PER_STORY = 5  # most source lines a story adds to the printed list
+SKIPPED_WORDS = 10  # each file named under "Not briefed" (at most ten are named)
 
-# A story shown in full gets at least this many words of points (two typical points),
-# and at most MAX_STORY_WORDS; in between, more for stories more outlets report.
+# A story shown in full gets at least MIN_STORY_WORDS of points (two typical points),
+# at most MAX_STORY_WORDS alone and MAX_SHARE_WORDS when it shares the brief with
+# others; in between, more for stories more outlets report.
 MIN_STORY_WORDS = 70
 WORDS_PER_SOURCE = 35
 MAX_STORY_WORDS = 480
+MAX_SHARE_WORDS = 200
 
 
 @dataclass(frozen=True)
@@ -42,42 +47,53 @@ class Plan:
         return len(self.words)
 
 
-def plan(sources: Sequence[int], *, pages: int, scale: float = 1.0) -> Plan:
+def cost(sources: int, words: int) -> int:
+    """The line words a story takes: its heading, its points, and its source entries
+    (each point prints up to MAX_CITED_STORIES source numbers)."""
+    points = -(-words // POINT_WORDS)
+    listed = min(sources, max(2, points * MAX_CITED_STORIES))
+    return HEADING_WORDS + words + SOURCE_WORDS * listed
+
+
+def plan(sources: Sequence[int], *, pages: int, skipped: int = 0, scale: float = 1.0) -> Plan:
     """Word budgets for stories ordered by importance, given each one's distinct sources.
 
     First as many stories as fit at their smallest (two points each), keeping room to
-    list a few more by headline; then what is left goes to them in proportion to what
-    each would take (more for stories more outlets report), most important first."""
-    room = int((pages * PAGE_WORDS - FIXED_WORDS) * scale)
+    list a few more by headline; then the room left goes to them, most important
+    first, each up to what its sources call for."""
+    fixed = FIXED_WORDS + SKIPPED_WORDS * min(skipped, 10)
+    room = int((pages * PAGE_WORDS - fixed) * scale)
     if len(sources) == 1:
-        return Plan((min(room - SOURCE_WORDS * min(sources[0], 8), MAX_STORY_WORDS),), 0)
-    overheads = [HEADING_WORDS + SOURCE_WORDS * min(c, SOURCES_PER_STORY) for c in sources]
-    shown = 0
+        listed = min(sources[0], 8)
+        return Plan((max(MIN_STORY_WORDS, min(room - SOURCE_WORDS * listed, MAX_STORY_WORDS)),), 0)
+
+    def reserve(shown: int) -> int:
+        rest = len(sources) - shown
+        return HEADING_WORDS + MORE_LINE_WORDS * min(rest, 3) if rest else 0
+
+    shown = 1
     while shown < len(sources):
-        rest = len(sources) - shown - 1
-        reserve = HEADING_WORDS + MORE_LINE_WORDS * min(rest, 3) if rest else 0
-        need = sum(overheads[: shown + 1]) + MIN_STORY_WORDS * (shown + 1) + reserve
-        if need > room and shown:
+        need = sum(cost(c, MIN_STORY_WORDS) for c in sources[: shown + 1])
+        if need + reserve(shown + 1) > room:
             break
         shown += 1
-    wants = [
-        min(MAX_STORY_WORDS, MIN_STORY_WORDS + WORDS_PER_SOURCE * (c - 1)) for c in sources[:shown]
-    ]
+    words = [MIN_STORY_WORDS] * shown
+    left = room - sum(cost(c, MIN_STORY_WORDS) for c in sources[:shown]) - reserve(shown)
+    for k, count in enumerate(sources[:shown]):
+        want = min(MAX_SHARE_WORDS, MIN_STORY_WORDS + WORDS_PER_SOURCE * (count - 1))
+        while words[k] < want:
+            step = min(10, want - words[k])
+            extra = cost(count, words[k] + step) - cost(count, words[k])
+            if extra > left:
+                break
+            words[k] += step
+            left -= extra
     rest = len(sources) - shown
-    reserve = HEADING_WORDS + MORE_LINE_WORDS * min(rest, 3) if rest else 0
-    spare = max(room - sum(overheads[:shown]) - MIN_STORY_WORDS * shown - reserve, 0)
-    extra = sum(w - MIN_STORY_WORDS for w in wants) or 1
-    words = [
-        MIN_STORY_WORDS + min(w - MIN_STORY_WORDS, spare * (w - MIN_STORY_WORDS) // extra)
-        for w in wants
-    ]
-    left = room - sum(overheads[:shown]) - sum(words) - (HEADING_WORDS if rest else 0)
-    listed = min(rest, max(left, 0) // MORE_LINE_WORDS)
+    listed = min(rest, max(left + reserve(shown) - HEADING_WORDS, 0) // MORE_LINE_WORDS)
     return Plan(tuple(words), int(listed))
 
 
-def shrink(sources: Sequence[int], *, pages: int, laid_out: int) -> Plan:
+def shrink(sources: Sequence[int], *, pages: int, skipped: int, laid_out: int) -> Plan:
     """The one corrective re-plan after a layout ran to `laid_out` pages: the room cut
-    in proportion, with a margin (0.85: the second layout of the 35-story DUC day then
-    fits), so fewer stories and fewer words."""
-    return plan(sources, pages=pages, scale=pages / laid_out * 0.85)
+    in proportion, with a margin (0.85), so fewer stories and fewer words."""
+    return plan(sources, pages=pages, skipped=skipped, scale=pages / laid_out * 0.85)

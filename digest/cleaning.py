@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A paragraph that ends like a sentence: final punctuation, maybe inside quotes/brackets.
-_SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’)\]]+)?$|[.!?…]\s*[\"'”’]$")
+# A paragraph that ends like a sentence: final punctuation, maybe inside quotes/brackets
+# (also the full stops of Chinese, Japanese, Arabic and Urdu).
+_SENTENCE_END = re.compile(
+    r"[.!?…](?:[\"'”’)\]]+)?$|[.!?…]\s*[\"'”’]$|[。｡！？؟۔][」』）〕】”’\"')\]]*$"
+)
 _HEADING_WORDS = 25  # a longer block without final punctuation is a cut-off paragraph
 _BULLET = re.compile(r"^(?:[-*•–—▪●◦]|\d{1,2}[.)])\s+")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")

@@ -18,15 +18,19 @@ from pathlib import Path
 from digest import __version__
 from digest.config import (
     SourceSettings,
+    bundled_profiles,
     check_feed_url,
+    check_profile_name,
+    is_profile_name,
+    load_brief_settings,
     load_mail_settings,
-    load_profile,
     load_source_settings,
     pause_stage,
 )
 from digest.errors import ConfigError, DigestError
 from digest.methods import DEFAULT_METHOD, METHODS
 from digest.pipeline import (
+    MAX_PAGES,
     build_brief,
     default_input,
     describe,
@@ -41,16 +45,24 @@ from digest.schedule import DEFAULT_CATCH_UP, parse_at, zone
 log = logging.getLogger("digest")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# Dates a brief can have: a run looks back months from its date, which Python's dates
+# cannot do near year 1, and no news is dated outside these.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def iso_date(value: str) -> dt.date:
-    """A real calendar date written YYYY-MM-DD (argparse type)."""
+    """A real calendar date written YYYY-MM-DD, from FIRST_DATE to LAST_DATE (argparse type)."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a real calendar date") from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{value} is out of range: give a date from {FIRST_DATE} to {LAST_DATE}"
+        )
+    return date
 
 
 def positive_int(value: str) -> int:
@@ -69,6 +81,12 @@ def _method(value: str) -> str:
             f"unknown method {value!r}; choose one of: {', '.join(sorted(METHODS))}"
         )
     return value
+
+
+PROFILE_HELP = (
+    f"the profile naming the brief's title and sections: a bundled one by name "
+    f"({', '.join(bundled_profiles())}), or a TOML file, written with a '/' or ending in .toml"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,14 +114,18 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         "brief",
         help="build the brief: PDF, email HTML, text and JSON in the output folder",
         description="Read the articles in --input, pick the points, and write "
-        "brief-DATE.pdf, .html (email-ready), .txt and .json into --out.",
+        "brief-DATE.pdf, .html (email-ready), .txt and .json into --out. Without --input, "
+        "it briefs the seed articles shipped with digest (the demo), with the seeds profile. "
+        "The [brief] table of digest.toml sets the profile, title, pages and length; "
+        "options win over it.",
     )
     brief.add_argument(
         "--input",
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder of .txt, .md and .html articles (default: ./seeds)",
+        help="folder of .txt, .md and .html articles (default: the seed "
+        "articles shipped with digest)",
     )
     brief.add_argument(
         "--out",
@@ -121,11 +143,11 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
     )
     brief.add_argument(
         "--profile",
-        type=Path,
+        type=_profile,
         default=None,
-        metavar="FILE",
-        help="TOML profile naming the title and sections (default: the bundled "
-        "profile for the seed articles)",
+        metavar="NAME|FILE",
+        help=PROFILE_HELP + "; default: 'profile' in [brief], else seeds "
+        "without --input, else generic",
     )
     brief.add_argument(
         "--method",
@@ -139,7 +161,23 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="number of points (default: about 350-500 words, two pages at most)",
+        help="number of points (default: 'length' in [brief], else about "
+        "350-500 words within --pages)",
+    )
+    brief.add_argument(
+        "--pages",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help=f"most pages the PDF may have (default: 'pages' in [brief], else {MAX_PAGES})",
+    )
+    brief.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="config file with a [brief] table (default: $DIGEST_CONFIG, else "
+        "./digest.toml if present)",
     )
     brief.set_defaults(run=_run_brief)
 
@@ -164,8 +202,8 @@ def _add_summarize(commands: argparse._SubParsersAction) -> None:
         type=positive_int,
         default=100,
         metavar="N",
-        help="length of the summary in words (default: 100); with "
-        "--stories, of each story's summary",
+        help="length of the summary in words (default: 100); with --stories, of each "
+        "story's summary",
     )
     summarize.add_argument(
         "--stories",
@@ -185,7 +223,8 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
     send = commands.add_parser(
         "send",
         help="email the brief (HTML with a text alternative) over SMTP, once per date",
-        description="Email out/brief-DATE.html, building the brief first if it is missing. "
+        description="Email out/brief-DATE.html, made before by `digest brief` or `digest run` "
+        "(send never builds a brief: a date without one is an error). "
         "Each (date, recipient) is recorded in a delivery ledger, so a second send of the same "
         "date sends nothing. Settings come from digest.toml's [mail] table and DIGEST_SMTP_* / "
         "DIGEST_MAIL_* environment variables (the password only from DIGEST_SMTP_PASSWORD).",
@@ -322,15 +361,15 @@ def _add_daily_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="config file with [sources] and [mail] tables (default: "
+        help="config file with [sources], [brief] and [mail] tables (default: "
         "$DIGEST_CONFIG, else ./digest.toml if present)",
     )
     parser.add_argument(
         "--profile",
-        type=Path,
+        type=_profile,
         default=None,
-        metavar="FILE",
-        help="TOML profile naming the title and sections (default: bundled)",
+        metavar="NAME|FILE",
+        help=PROFILE_HELP + "; default: 'profile' in [brief], else generic",
     )
     parser.add_argument(
         "--method",
@@ -350,13 +389,16 @@ def _sources(args: argparse.Namespace) -> SourceSettings:
 
 
 def _run_run(args: argparse.Namespace) -> int:
+    brief = load_brief_settings(args.config)
     ran = run_once(
         out=args.out,
         date=args.date or dt.date.today(),
         sources=_sources(args),
         settings=load_mail_settings(args.config),
-        profile=load_profile(args.profile),
+        profile=brief.profile_for(args.profile),
         method=args.method,
+        length=brief.length,
+        pages=brief.pages or MAX_PAGES,
         force=args.force,
         attach_pdf=args.attach_pdf,
         pause_at=pause_stage(),
@@ -366,6 +408,7 @@ def _run_run(args: argparse.Namespace) -> int:
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
+    brief = load_brief_settings(args.config)
     serve(
         at=args.at,
         timezone=args.timezone,
@@ -373,8 +416,10 @@ def _run_schedule(args: argparse.Namespace) -> int:
         out=args.out,
         sources=_sources(args),
         settings=load_mail_settings(args.config),
-        profile=load_profile(args.profile),
+        profile=brief.profile_for(args.profile),
         method=args.method,
+        length=brief.length,
+        pages=brief.pages or MAX_PAGES,
         attach_pdf=args.attach_pdf,
     )
     return EXIT_OK
@@ -393,6 +438,15 @@ def _usage(check: Callable[[str], object]) -> Callable[[str], object]:
 
 
 _at = _usage(parse_at)
+
+
+def _profile(value: str) -> str:
+    """A bundled profile's name (checked now: a wrong name is a usage error) or a file."""
+    if is_profile_name(value):
+        _usage(check_profile_name)(value)
+    return value
+
+
 _url = _usage(lambda value: check_feed_url(value, "--feed"))
 
 
@@ -413,14 +467,15 @@ def _hours(value: str) -> float:
 
 def _run_brief(args: argparse.Namespace) -> int:
     date = args.date or dt.date.today()
-    input_dir = args.input or default_input()
+    settings = load_brief_settings(args.config)
     built = build_brief(
-        input_dir=input_dir,
+        input_dir=args.input or default_input(),
         out=args.out,
         date=date,
-        profile=load_profile(args.profile),
+        profile=settings.profile_for(args.profile, demo=args.input is None),
         method=args.method,
-        length=args.length,
+        length=args.length or settings.length,
+        pages=args.pages or settings.pages or MAX_PAGES,
     )
     ingested = built.ingested
     names = ", ".join(str(p) for p in built.files.values())
@@ -496,10 +551,27 @@ class _QuietFontNotice(logging.Filter):
         return "HarfBuzz-Subset" not in record.getMessage() or record.levelno > logging.WARNING
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Each message on one line of printable text: a newline, an ESC or a bidi override
+    that came from a file name, a feed or a server answer is shown escaped, never sent
+    to the terminal (a traceback in --verbose output keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _UNPRINTABLE.sub(_escaped, super().formatMessage(record))
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("digest: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("digest: %(message)s"))
     if not verbose:
         handler.addFilter(_QuietFontNotice())
     root = logging.getLogger()

@@ -22,7 +22,8 @@ LEAD_POINTS = 2
 LEAD_STORIES = 3  # several stories: "at a glance" holds one point of each of the top ones
 MAX_KEY_FIGURES = 6
 MAX_CITED = 6  # source numbers printed per point; the JSON edition keeps every source
-MAX_CITED_STORIES = 3  # ...when a brief shows several stories, so they keep their room
+MAX_CITED_STORIES = 2  # ...when a brief shows several stories: their Sources list
+# (an entry with its summary per number) would otherwise take the room of the stories
 OTHER_STORIES = "Other stories"
 
 
@@ -313,6 +314,7 @@ _WEEKDAYS_MONTHS = re.compile(
     r"july|august|september|october|november|december)$",
     re.I,
 )
+_COMPARATIVES = {"more", "fewer", "less"}  # "2,500 more troops": part of what is counted
 _UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
 
 
@@ -335,12 +337,16 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
         bare = word.rstrip(".,;:!?”\"’')")
         if not _UNIT_WORD.match(bare) or len(unit) == 3:
             break
-        if bare.lower() in STOPWORDS or _WEEKDAYS_MONTHS.match(bare):
+        if bare.lower() not in _COMPARATIVES and (
+            bare.lower() in STOPWORDS or _WEEKDAYS_MONTHS.match(bare)
+        ):
             break
         unit.append(match[0])
         if bare != word:
             break  # punctuation closes the phrase
-    while unit and re.search(r"(?:ed|ing)\W*$", unit[-1]):
+    while unit and (
+        re.search(r"(?:ed|ing)\W*$", unit[-1]) or unit[-1].strip().lower() in _COMPARATIVES
+    ):
         unit.pop()
     tail = "".join(unit).rstrip(".,;:!?”\"’')")
     phrase = (text[start:end] + tail).strip()

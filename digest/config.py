@@ -1,9 +1,10 @@
 """Load profiles and settings: the only module that reads config files or the environment.
 
-A profile (TOML) names a brief's title and its sections, each with the terms that define
-it. Settings (the config file digest.toml and DIGEST_* environment variables) say how to
-mail the brief; see the settings section below. Everything is validated when it is loaded;
-an unknown key is an error that names it.
+A profile (TOML) names a brief's title and, optionally, its sections, each with the terms
+that define it; `seeds` and `generic` are bundled. Settings (the config file digest.toml and
+DIGEST_* environment variables) say which profile and how many pages a brief has, where a
+daily run gathers articles, and how to mail the brief; see the settings section below.
+Everything is validated when it is loaded; an unknown key is an error that names it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
@@ -45,17 +46,55 @@ class Profile:
 
 _PROFILE_KEYS = {"title", "subtitle", "author", "other", "sections"}
 _SECTION_KEYS = {"title", "terms"}
+GENERIC_PROFILE = "generic"
 
 
-def load_profile(path: Path | None = None) -> Profile:
-    """Read a profile file, or the bundled profile for the seed articles."""
-    if path is None:
-        text = resources.files("digest").joinpath("profiles/seeds.toml").read_text("utf-8")
-        return parse_profile(text, source="bundled profile seeds.toml")
+def bundled_profiles() -> tuple[str, ...]:
+    """The names of the profiles shipped with digest, e.g. ("generic", "seeds")."""
+    folder = resources.files("digest").joinpath("profiles")
+    return tuple(
+        sorted(f.name[: -len(".toml")] for f in folder.iterdir() if f.name.endswith(".toml"))
+    )
+
+
+def is_profile_name(spec: str | Path) -> bool:
+    """A string with no '/' and no '.toml' names a bundled profile; anything else is a file."""
+    return isinstance(spec, str) and "/" not in spec and ".toml" not in spec
+
+
+def check_profile_name(name: str, where: str = "") -> str:
+    """`name` if it is a bundled profile, else a ConfigError listing the bundled ones."""
+    if name not in bundled_profiles():
+        raise ConfigError(
+            f"{where + ': ' if where else ''}no bundled profile named {name!r}; bundled: "
+            f"{', '.join(bundled_profiles())} (a profile file's path needs a '/' or '.toml', "
+            f"e.g. ./{name}.toml)"
+        )
+    return name
+
+
+def load_profile(spec: str | Path | None = None) -> Profile:
+    """A bundled profile by name (`seeds`, `generic`), or a profile file; None: generic.
+
+    A string with no '/' and no '.toml' is a bundled profile's name; anything else,
+    and every Path, is read as a file.
+    """
+    if spec is None:
+        spec = GENERIC_PROFILE
+    if is_profile_name(spec):
+        name = check_profile_name(str(spec))
+        text = resources.files("digest").joinpath(f"profiles/{name}.toml").read_text("utf-8")
+        return parse_profile(text, source=f"bundled profile {name}")
+    path = Path(spec)
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read profile ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: the profile is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from exc
     return parse_profile(text, source=str(path))
 
 
@@ -71,9 +110,9 @@ def parse_profile(text: str, *, source: str) -> Profile:
             f"{source}: 'title' holds a line break (CR or LF); it is the email's subject, "
             "so write it on one line"
         )
-    raw_sections = data.get("sections")
-    if not isinstance(raw_sections, list) or not raw_sections:
-        raise ConfigError(f"{source}: needs at least one [[sections]] table with title and terms")
+    raw_sections = data.get("sections", [])
+    if not isinstance(raw_sections, list):
+        raise ConfigError(f"{source}: 'sections' must be [[sections]] tables with title and terms")
     sections = []
     for number, raw in enumerate(raw_sections, 1):
         where = f"{source}: section {number}"
@@ -136,14 +175,22 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 #     [sources]                        # what `digest run` and `digest schedule` gather
 #     inbox = "inbox"                  # folder of article files (relative to this file)
 #     feeds = ["https://example.org/feed.xml"]   # RSS or Atom feeds, http(s) only
-#     timeout = 20                     # seconds for each feed or page request
+#     timeout = 20                     # seconds for each whole feed or page request
+#     allow_private = false            # fetch teasers' pages from loopback/private addresses
+#
+#     [brief]                          # read by `digest brief`, `run` and `schedule`
+#     profile = "seeds"                # a bundled profile's name, or a file (relative to
+#                                      # this file); default: generic (seeds for the demo)
+#     title = "Morning Brief"          # replaces the profile's title
+#     pages = 2                        # the page budget (default 2)
+#     length = 12                      # number of points (default: fitted to the pages)
 #
 # DIGEST_STATE_DIR names the folder for the ledgers and locks (default: `state` beside out/).
 
 MAIL_SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 CONFIG_NAME = "digest.toml"
-_TOP_TABLES = {"mail", "sources"}
+_TOP_TABLES = {"brief", "mail", "sources"}
 
 # setting name → (environment variable, key in the [mail] table)
 _MAIL_SOURCES = {
@@ -200,7 +247,7 @@ class MailSettings:
 
 
 def load_config_file(path: Path | None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The whole config file as tables (`mail`, `sources`); {} when there is none.
+    """The whole config file as tables (`brief`, `mail`, `sources`); {} when there is none.
 
     `path` wins over DIGEST_CONFIG, which wins over ./digest.toml (read only if it exists).
     """
@@ -354,7 +401,7 @@ def _flag(value: Any, where: str) -> bool:
 
 # --- Sources: the config file's [sources] table, for `digest run` ------------------------
 
-_SOURCE_KEYS = {"inbox", "feeds", "timeout"}
+_SOURCE_KEYS = {"inbox", "feeds", "timeout", "allow_private"}
 PAUSE_VARIABLE = "DIGEST_TEST_PAUSE_AT"
 
 
@@ -365,6 +412,7 @@ class SourceSettings:
     inbox: Path | None = None
     feeds: tuple[str, ...] = ()
     timeout: float = 20.0
+    allow_private: bool = False  # pages (not feeds) from loopback or private addresses
     source: str = "defaults"
 
 
@@ -388,8 +436,64 @@ def load_source_settings(
         inbox=inbox,
         feeds=tuple(dict.fromkeys(check_feed_url(f, f"{where} 'feeds'") for f in feeds)),
         timeout=_number(table.get("timeout", 20), f"{where} 'timeout'", float, 1, 600),
+        allow_private=_flag(table.get("allow_private", False), f"{where} 'allow_private'"),
         source=data.get("source", "defaults"),
     )
+
+
+# --- The brief: the config file's [brief] table ------------------------------------------
+
+_BRIEF_KEYS = {"profile", "title", "pages", "length"}
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    """What a brief looks like, from [brief]; None leaves the choice to options and defaults."""
+
+    profile: str | Path | None = None  # a bundled profile's name, or a profile file
+    title: str | None = None  # replaces the profile's title
+    pages: int | None = None
+    length: int | None = None
+    source: str = "defaults"
+
+    def profile_for(self, option: str | Path | None, *, demo: bool = False) -> Profile:
+        """The profile `option` names, else [brief]'s, else seeds for the demo, else generic;
+        with [brief]'s title, if it has one."""
+        spec = option or self.profile or ("seeds" if demo else None)
+        profile = load_profile(spec)
+        return replace(profile, title=self.title) if self.title else profile
+
+
+def load_brief_settings(
+    config: Path | None = None, environ: Mapping[str, str] | None = None
+) -> BriefSettings:
+    """The [brief] table; a profile file's relative path is taken relative to the config file."""
+    data = load_config_file(config, environ)
+    where = f"{data.get('source', CONFIG_NAME)}: [brief]"
+    table = dict(data.get("brief", {}))
+    _no_unknown(table, _BRIEF_KEYS, where)
+    profile: str | Path | None = None
+    if "profile" in table:
+        spec = _optional_text(table["profile"], f"{where} 'profile'")
+        if is_profile_name(spec):
+            profile = check_profile_name(spec, f"{where} 'profile'")
+        else:
+            profile = Path(spec).expanduser()
+            if not profile.is_absolute() and "source" in data:
+                profile = Path(data["source"]).parent / profile
+    return BriefSettings(
+        profile=profile,
+        title=_text(table, "title", where) if "title" in table else None,
+        pages=_whole(table["pages"], f"{where} 'pages'") if "pages" in table else None,
+        length=_whole(table["length"], f"{where} 'length'") if "length" in table else None,
+        source=data.get("source", "defaults"),
+    )
+
+
+def _whole(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: {value!r} is not a whole number of at least 1")
+    return value
 
 
 def check_feed_url(value: str, where: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from digest.models import Article, Sentence
-from digest.text import article_sentences, content_stems
+from digest.text import article_sentences, content_stems, word_count
 
 SAME_FACT = 0.33  # similarity at or above which two sentences state one fact
 OVERLAP = 0.25  # ...at or above which a second sentence would repeat the first
@@ -81,12 +81,21 @@ class Corpus:
 
     def subset(self, articles: set[int]) -> Corpus:
         """The sentences of these articles (Article.index values), with their flags."""
-        keep = [i for i, s in enumerate(self.sentences) if s.article in articles]
+        at = self.by_article
+        keep = sorted(i for a in articles for i in at.get(a, ()))
         return Corpus(
             tuple(self.sentences[i] for i in keep),
             tuple(self.quotable[i] for i in keep),
             tuple(self.dangling[i] for i in keep),
         )
+
+    @cached_property
+    def by_article(self) -> dict[int, list[int]]:
+        """Article.index → the positions of its sentences here."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for i, s in enumerate(self.sentences):
+            found[s.article].append(i)
+        return dict(found)
 
     @cached_property
     def stems(self) -> tuple[tuple[str, ...], ...]:
@@ -198,12 +207,13 @@ _CLOSERS = {"“": "”", '"': '"', "‘": "’", "(": ")"}
 
 def is_quotable(text: str) -> bool:
     """Can this sentence be quoted as a point at all?"""
-    n = len(text.split())
+    n = word_count(text)
     if n < 8 or n > 60:
         return False
-    if text.rstrip("”\"’' )").endswith("?"):
+    if text.rstrip("”\"’' )」』）").endswith(("?", "？", "؟")):
         return False
-    if not (text[0].isupper() or text[0].isdigit() or text[0] in '“"‘'):
+    first = text[0]  # a capital, or a letter of a script without capitals (漢, ㄱ, ع)
+    if not ((first.isalpha() and not first.islower()) or first.isdigit() or first in '“"‘「『'):
         return False
     if text[0] in "”’":
         return False

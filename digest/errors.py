@@ -4,7 +4,9 @@
     ├── ConfigError             a profile, config file or setting is wrong or missing
     ├── IngestError             one article could not be read (the run skips it)
     ├── NothingToBriefError     no usable article at all: no brief, no email
+    ├── MissingBriefError       `send` found no brief for its date (it never builds one)
     ├── RenderError             a template or the PDF engine failed
+    ├── OutputError             a file cannot be written: read-only or full disk, no folder
     ├── MailError               the SMTP server refused or could not be reached
     │   ├── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
     │   └── PartialDeliveryError  the brief reached some recipients, not all
@@ -31,6 +33,10 @@ class IngestError(DigestError):
 
 class NothingToBriefError(DigestError):
     """The input held no usable article."""
+
+
+class MissingBriefError(DigestError):
+    """The date has no brief to send; the message names the missing file."""
 
 
 class RenderError(DigestError):
@@ -73,3 +79,7 @@ class PartialDeliveryError(MailError):
 
 class RunError(DigestError):
     """A daily run cannot go ahead (another run is working, or its ledger is unusable)."""
+
+
+class OutputError(DigestError):
+    """A file could not be written (read-only or full disk, a file where a folder should be)."""

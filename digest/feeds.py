@@ -5,14 +5,17 @@ entry that carries its whole text becomes an article directly; an entry with onl
 teaser (under `TEASER_WORDS` words) has its linked page fetched and its article text
 extracted by trafilatura, which works on the bytes given and downloads nothing.
 
-Fetching: http and https only (redirects too), a timeout on every request, a size cap,
-and conditional GET (ETag / Last-Modified). The validators are kept with the last body
-of each feed in a cache folder (`state/feeds/`), so a 304 still yields that body's
-entries: a run killed after fetching loses nothing. Entries whose link is in
-`known_urls` (already briefed) are not fetched again.
+Fetching (`digest.fetch`): http and https only (redirects too), a timeout on each whole
+request, a size cap, no page from a loopback or private address unless `allow_private`
+(the feeds themselves may be on any address: the user chose them), and conditional GET
+(ETag / Last-Modified). The validators are kept with the last body of each feed in a
+cache folder (`state/feeds/`), so a 304 still yields that body's entries: a run killed
+after fetching loses nothing. Entries whose link is in `known_urls` (already briefed) are
+not fetched again.
 
-A feed or an entry that fails is logged by URL and reported as Skipped; it never stops
-the other feeds. This module knows nothing of briefs, ledgers or mail.
+A feed or an entry that fails (a bad link, a refused address, a timeout) is logged by URL
+in one line and reported as Skipped; it never stops the other entries or feeds. This
+module knows nothing of briefs, ledgers or mail.
 """
 
 from __future__ import annotations
@@ -22,22 +25,19 @@ import hashlib
 import io
 import json
 import logging
+import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from email.message import Message
-from http.client import HTTPException, HTTPMessage
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import yaml
 
-from digest import __version__
 from digest.errors import IngestError
+from digest.fetch import DEFAULT_TIMEOUT, Fetcher
 from digest.htmltext import extract_html
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, parse_article
 from digest.models import Article, Skipped
@@ -46,83 +46,6 @@ from digest.output import write_atomic
 log = logging.getLogger(__name__)
 
 TEASER_WORDS = 150  # an entry shorter than this is a teaser: its page is fetched
-DEFAULT_TIMEOUT = 20.0
-USER_AGENT = f"digest/{__version__} (feed reader)"
-SCHEMES = ("http", "https")
-
-
-@dataclass(frozen=True)
-class Response:
-    url: str  # after redirects
-    status: int  # 200, or 304 when the cached body is still current
-    body: bytes
-    headers: Mapping[str, str]  # names in lower case
-
-
-@dataclass(frozen=True)
-class Fetcher:
-    """One HTTP GET at a time, with the same limits for feeds and pages."""
-
-    timeout: float = DEFAULT_TIMEOUT
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
-        """GET `url`; IngestError (starting with the URL) on anything but 200 or 304."""
-        _check_scheme(url)
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
-        try:
-            with _OPENER.open(request, timeout=self.timeout) as answer:
-                return Response(
-                    answer.url, answer.status, self._read(url, answer), _lower(answer.headers)
-                )
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 304:
-                return Response(url, 304, b"", _lower(exc.headers))
-            raise IngestError(f"{url}: the server answered {exc.code} {exc.reason}") from exc
-        except (urllib.error.URLError, HTTPException, OSError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise IngestError(f"{url}: cannot be fetched ({reason})") from exc
-
-    def _read(self, url: str, answer: Any) -> bytes:
-        length = answer.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            raise IngestError(f"{url}: {int(length)} bytes is over the {self.max_bytes} limit")
-        body = answer.read(self.max_bytes + 1)
-        if len(body) > self.max_bytes:
-            raise IngestError(f"{url}: more than {self.max_bytes} bytes; not read")
-        return bytes(body)
-
-
-def _lower(headers: Message) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
-
-
-def _check_scheme(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
-        raise IngestError(f"{url}: only http:// and https:// URLs are fetched")
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: HTTPMessage, newurl: str
-    ) -> urllib.request.Request | None:
-        _check_scheme(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-# No file:, ftp: or data: handlers: a feed can make digest fetch only http(s).
-_OPENER = urllib.request.OpenerDirector()
-for _handler in (
-    urllib.request.ProxyHandler(),
-    urllib.request.HTTPHandler(),
-    urllib.request.HTTPSHandler(),
-    _HttpOnlyRedirects(),
-    urllib.request.HTTPDefaultErrorHandler(),
-    urllib.request.HTTPErrorProcessor(),
-):
-    _OPENER.add_handler(_handler)
 
 
 # --- the conditional-GET cache ----------------------------------------------------------
@@ -140,7 +63,7 @@ class FeedCache:
         body_path, meta_path = self.folder / f"{key}.xml", self.folder / f"{key}.json"
         meta = self._meta(meta_path) if body_path.is_file() else {}
         headers = {name: meta[field] for name, field in _VALIDATORS if meta.get(field)}
-        response = fetcher.get(url, headers)
+        response = fetcher.get(url, headers, trusted=True)
         if response.status == 304:
             log.info("feed %s: not modified since the last run", url)
             return body_path.read_bytes()
@@ -172,9 +95,12 @@ def fetch_feeds(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     known_urls: Collection[str] = frozenset(),
+    allow_private: bool = False,
 ) -> Ingested:
-    """Every entry of every feed as an Article, in feed order; failures become Skipped."""
-    fetcher, store = Fetcher(timeout, max_bytes), FeedCache(cache)
+    """Every entry of every feed as an Article, in feed order; failures become Skipped.
+
+    `allow_private`: also fetch teasers' pages from loopback and private addresses."""
+    fetcher, store = Fetcher(timeout, max_bytes, allow_private), FeedCache(cache)
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for url in urls:
@@ -193,6 +119,12 @@ def fetch_feeds(
             except IngestError as exc:
                 skipped.append(_skip(name, str(exc)))
                 continue
+            except Exception as exc:
+                # Hostile entries reach parsers we do not own (feedparser, trafilatura):
+                # whatever one of them raises costs that entry, never the brief.
+                log.debug("%s: unexpected failure", name, exc_info=True)
+                skipped.append(_skip(name, f"cannot be read ({type(exc).__name__}: {exc})"))
+                continue
             if article is not None:
                 articles.append(replace(article, index=len(articles) + 1))
     log.info("feeds: %d entr(ies) read from %d feed(s)", len(articles), len(urls))
@@ -201,8 +133,16 @@ def fetch_feeds(
 
 def _skip(name: str, reason: str) -> Skipped:
     reason = reason.removeprefix(f"{name}: ")
-    log.warning("skipped %s: %s", name, reason)
+    log.warning("skipped %s: %s", _one_line(name), _one_line(reason))
     return Skipped(name, reason)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(text: str) -> str:
+    """`text` with control characters escaped, so a hostile URL cannot forge log lines."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _parse(url: str, body: bytes) -> Any:

@@ -37,7 +37,13 @@ def gather(
     parts: list[Ingested] = []
     if sources.feeds:
         parts.append(
-            fetch_feeds(sources.feeds, cache=cache, timeout=sources.timeout, known_urls=seen.urls)
+            fetch_feeds(
+                sources.feeds,
+                cache=cache,
+                timeout=sources.timeout,
+                known_urls=seen.urls,
+                allow_private=sources.allow_private,
+            )
         )
     if on_stage is not None:
         on_stage("fetching")

@@ -2,14 +2,17 @@
 
 Decoding (UTF-8, BOM, cp1252/latin-1 fallback), front matter, HTML text extraction and
 the removal of everything that is not article text (log-in prompts, photo captions and
-credits, tables of contents, subheadings, datelines) all live here. A file that cannot
-be used is reported by name and skipped; it never stops the other files. This module
-knows nothing of sentences, summaries or rendering.
+credits, tables of contents, subheadings, datelines, invisible format characters) all
+live here. A file that cannot be used is reported by name and skipped; it never stops
+the other files. File names are shown with control characters escaped (`shown_name`),
+so a name cannot forge a log line. This module knows nothing of sentences, summaries or
+rendering.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 import re
@@ -24,7 +27,7 @@ from digest.cleaning import clean_text
 from digest.errors import IngestError
 from digest.htmltext import extract_html
 from digest.models import Article, Skipped
-from digest.text import split_sentences
+from digest.text import split_sentences, unsupported_script
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +49,30 @@ def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: dict[str, str] = {}
-    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        raise IngestError(f"{folder}: cannot list the folder ({exc.strerror or exc})") from exc
     for number, path in enumerate(entries, 1):
         if number % _PROGRESS_EVERY == 0:
             log.info("reading %s: %d of %d files", folder, number, len(entries))
         if path.name.startswith("."):
             continue
+        name = shown_name(path.name)
         try:
             article = _read_entry(path, folder, max_bytes=max_bytes)
         except IngestError as exc:
-            skipped.append(_skip(path.name, str(exc).removeprefix(f"{path.name}: ")))
+            skipped.append(_skip(name, str(exc).removeprefix(f"{name}: ")))
+            continue
+        except OSError as exc:  # e.g. no permission to look at the entry
+            skipped.append(_skip(name, f"cannot be read ({exc.strerror or exc})"))
             continue
         if article is None:
             continue
         if article.content_hash in seen:
-            skipped.append(_skip(path.name, f"duplicate of {seen[article.content_hash]}"))
+            skipped.append(_skip(name, f"duplicate of {seen[article.content_hash]}"))
             continue
-        seen[article.content_hash] = path.name
+        seen[article.content_hash] = name
         articles.append(replace(article, index=len(articles) + 1))
     return Ingested(tuple(articles), tuple(skipped))
 
@@ -73,36 +83,51 @@ def _skip(name: str, reason: str) -> Skipped:
 
 
 def _read_entry(path: Path, root: Path, *, max_bytes: int) -> Article | None:
+    name = shown_name(path.name)
     suffix = path.suffix.lower()
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-        raise IngestError(f"{path.name}: symbolic link points outside the input folder")
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except FileNotFoundError:
+            target = None
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, before Python 3.13
+            why = getattr(exc, "strerror", None)
+            if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+                why = "a loop of links that never reaches a file"
+            raise IngestError(f"{name}: symbolic link cannot be followed ({why or exc})") from exc
+        if target is None:
+            if suffix in ARTICLE_SUFFIXES:
+                raise IngestError(f"{name}: broken symbolic link")
+        elif not target.is_relative_to(root.resolve()):
+            raise IngestError(f"{name}: symbolic link points outside the input folder")
     if path.is_dir():
         if suffix in ARTICLE_SUFFIXES:
-            raise IngestError(f"{path.name}: is a folder, not an article file")
+            raise IngestError(f"{name}: is a folder, not an article file")
         return None
     if suffix not in ARTICLE_SUFFIXES:
         raise IngestError(
-            f"{path.name}: not an article file (digest reads {', '.join(ARTICLE_SUFFIXES)})"
+            f"{name}: not an article file (digest reads {', '.join(ARTICLE_SUFFIXES)})"
         )
     if not path.exists():
-        raise IngestError(f"{path.name}: broken symbolic link")
+        raise IngestError(f"{name}: broken symbolic link")
     if not path.is_file():
-        raise IngestError(f"{path.name}: not a regular file (a pipe, socket or device)")
+        raise IngestError(f"{name}: not a regular file (a pipe, socket or device)")
     return read_article(path, max_bytes=max_bytes)
 
 
 def read_article(path: Path, *, index: int = 0, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """Read and clean one article file; IngestError says why it cannot be used."""
+    name = shown_name(path.name)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise IngestError(f"{path.name}: {_size(size)} is over the {_size(max_bytes)} limit")
+            raise IngestError(f"{name}: {_size(size)} is over the {_size(max_bytes)} limit")
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise IngestError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
+        raise IngestError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
     html = path.suffix.lower() in (".html", ".htm")
-    return parse_article(data, name=path.name, html=html, index=index, path=path)
+    return parse_article(data, name=name, html=html, index=index, path=path)
 
 
 def parse_article(
@@ -122,6 +147,14 @@ def parse_article(
         page = extract_html(body)
         meta = {**page.meta, **meta}
         body = "\n".join(page.blocks)
+    body = _INVISIBLE.sub("", body)  # HTML may name them as entities
+    script = unsupported_script(body)
+    if script is not None:
+        raise IngestError(
+            f"{name}: written in the {script} script, which digest cannot split into "
+            "sentences yet (it reads Latin, Greek, Cyrillic, Hebrew, Arabic, Chinese, "
+            "Japanese and Korean)"
+        )
     cleaned = clean_text(body)
     if not cleaned.paragraphs:
         raise IngestError(f"{name}: no article text left after cleaning")
@@ -142,6 +175,15 @@ def parse_article(
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Every Unicode format character (category Cf): zero-width spaces and joiners, bidi marks,
+# embeddings, overrides and isolates, soft hyphens, BOMs, tags. None is visible, so each
+# could make a copy of an article look new, or reverse what a reader sees.
+_INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
 
 
 def decode(data: bytes, *, name: str) -> tuple[str, str]:
@@ -161,8 +203,9 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
             continue
         if len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536) + 2:
             raise IngestError(f"{name}: binary file (control characters), not text")
-        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-        return _CONTROL.sub("", text).replace("\u00a0", " "), encoding
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+        return _INVISIBLE.sub("", _CONTROL.sub("", text)).replace("\u00a0", " "), encoding
     raise IngestError(f"{name}: cannot be decoded as text")
 
 
@@ -199,7 +242,30 @@ def _opt(value: object) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
+    return " ".join(_INVISIBLE.sub("", text).split())[:300]
+
+
+def shown_name(name: str) -> str:
+    """A file name fit for one log line: control and format characters (newlines, ESC,
+    bidi overrides) and backslashes written as Python escapes; other names unchanged."""
+    return _UNPRINTABLE.sub(_escape, name)
+
+
+_UNPRINTABLE = re.compile(f"[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE.pattern[1:-1]}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    if char == "\\":
+        return "\\\\"
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 def _date(value: object) -> dt.date | None:

@@ -154,9 +154,8 @@ def _source_dict(article: Article) -> dict[str, Any]:
 class SourceView:
     n: int
     title: str
-    outlet: str
+    byline: str  # "outlet, 1 July 2024", or what of it is known
     where: str
-    published: str
     summary: str
 
 
@@ -233,9 +232,8 @@ def _source_view(article: Article) -> SourceView:
     derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)
     title = "" if derived and article.summary else short_title(article.title)
     summary = " ".join(article.summary)
-    return SourceView(
-        article.index, title, article.outlet or "outlet unknown", where, published, summary
-    )
+    byline = ", ".join(part for part in (article.outlet, published) if part)
+    return SourceView(article.index, title, byline, where, summary)
 
 
 def _preheader(brief: Brief) -> str:

@@ -24,14 +24,14 @@ import heapq
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
 from digest.models import Article, Story
-from digest.text import content_stems, words
+from digest.text import content_stems, split_sentences, words
 
 
 @dataclass(frozen=True)
@@ -56,23 +56,36 @@ def group(articles: Sequence[Article], params: Grouping | None = None) -> list[l
     Stories come in the order of their first article; articles keep their order within
     a story."""
     params = params or DEFAULT
-    n = len(articles)
+    return _group([_stems(a, params.words) for a in articles], params)
+
+
+def _group(stems: list[list[str]], params: Grouping) -> list[list[int]]:
+    n = len(stems)
     if n <= 1:
         return [list(range(n))]
-    matrix = _vectors(articles, params)
+    matrix = _vectors(stems, params)
     pairs = _candidate_similarities(matrix, params.probe)
     members = _average_linkage(n, pairs, params.threshold)
     return sorted((sorted(m) for m in members), key=lambda m: m[0])
 
 
-def stories(articles: Sequence[Article], params: Grouping | None = None) -> tuple[Story, ...]:
-    """The stories of these articles, numbered 1.. in order of their first article."""
+def stories(
+    articles: Sequence[Article],
+    params: Grouping | None = None,
+    *,
+    openings: Mapping[int, str] | None = None,
+) -> tuple[Story, ...]:
+    """The stories of these articles, numbered 1.. in order of their first article.
+
+    `openings` gives each article's first sentence (by Article.index) where the caller
+    has split it already; otherwise the first paragraph is split here."""
+    params = params or DEFAULT
+    stems = [_stems(a, params.words) for a in articles]
     found = []
-    for n, positions in enumerate(group(articles, params), 1):
+    for n, positions in enumerate(_group(stems, params), 1):
         members = [articles[p] for p in positions]
-        found.append(
-            Story(n=n, headline=headline(members), articles=tuple(a.index for a in members))
-        )
+        line = headline(members, openings or {}, [stems[p] for p in positions])
+        found.append(Story(n=n, headline=line, articles=tuple(a.index for a in members)))
     return tuple(found)
 
 
@@ -81,23 +94,22 @@ def _stems(article: Article, limit: int) -> list[str]:
     return list(content_stems(tokens))
 
 
-def _features(article: Article, params: Grouping) -> Counter[str]:
+def _features(stems: list[str]) -> Counter[str]:
     """Content stems and pairs of neighbouring content stems ('hun sen', 'death toll')."""
-    stems = _stems(article, params.words)
     found = Counter(stems)
     found.update(f"{a} {b}" for a, b in itertools.pairwise(stems))
     return found
 
 
-def _vectors(articles: Sequence[Article], params: Grouping) -> sparse.csr_matrix:
+def _vectors(stems: list[list[str]], params: Grouping) -> sparse.csr_matrix:
     """Unit tf-idf rows (log tf, smoothed idf from these articles)."""
-    counts = [_features(a, params) for a in articles]
+    counts = [_features(s) for s in stems]
     df = Counter(w for c in counts for w in c)
     # A stem only one article uses links it to nothing; it would only dilute its cosines.
     df = Counter({w: d for w, d in df.items() if d >= 2})
     counts = [Counter({w: t for w, t in c.items() if w in df}) for c in counts]
     columns = {w: k for k, w in enumerate(sorted(df))}
-    n = len(articles)
+    n = len(stems)
     base = max(n, params.floor)
     idf = {w: math.log((base + 1) / (d + 1)) + 1.0 for w, d in df.items()}
     indptr, indices, data = [0], [], []
@@ -166,25 +178,29 @@ def _average_linkage(
 HEADLINE_WORDS = 30  # a longer opening sentence is a paragraph, not a headline
 
 
-def headline(members: Sequence[Article]) -> str:
-    """The title or opening sentence of one article that best says what they share."""
-    from digest.text import split_sentences
+def headline(
+    members: Sequence[Article], openings: Mapping[int, str], stems: Sequence[list[str]]
+) -> str:
+    """The title or opening sentence of one article that best says what they share.
 
-    shared = Counter(w for a in members for w in set(_stems(a, 400)))
+    `stems` are the members' content stems, as grouping read them."""
+    shared = Counter(w for found in stems for w in set(found))
     candidates: list[tuple[float, int, str]] = []
     for order, article in enumerate(members):
         options = [article.title]
-        if article.paragraphs:
+        if article.index in openings:
+            options.append(openings[article.index])
+        elif article.paragraphs:
             options += split_sentences(article.paragraphs[0])[:1]
         for text in dict.fromkeys(o.strip() for o in options if o.strip()):
             size = len(text.split())
             if size > HEADLINE_WORDS:
                 continue
-            stems = set(content_stems(words(text)))
-            if not stems:
+            own = set(content_stems(words(text)))
+            if not own:
                 continue
             # How many of the story's articles use each of its words, per word.
-            score = sum(shared[w] for w in stems) / (len(stems) + 2)
+            score = sum(shared[w] for w in own) / (len(own) + 2)
             candidates.append((-score, order, text))
     if not candidates:
         return members[0].title

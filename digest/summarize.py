@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from digest.corpus import OVERLAP, Corpus
-from digest.methods import DEFAULT_METHOD, Ranking, get_method
+from digest.methods import DEFAULT_METHOD, Coverage, Ranking, get_method
 from digest.models import Article, Point, Sentence
+from digest.text import word_count
 
 DEFAULT_WORDS = 420
 ARTICLE_METHOD = "centroid"  # condenses one article: cheap, see digest.methods
@@ -36,20 +38,38 @@ def condense(
     corpus: Corpus, *, method: str = ARTICLE_METHOD, words: int = ARTICLE_WORDS
 ) -> tuple[str, ...]:
     """One article's own summary: its best sentences up to about `words` words (the
-    first always, a second only while within the limit), in the article's order."""
-    chosen: list[Sentence] = []
+    first always, a next one only while within the limit), in the article's order.
+
+    Each stands alone and repeats none before it, as a brief's points do; the check is
+    made pair by pair, which is cheaper than `select` for the few sentences of one
+    article."""
+    chosen: list[int] = []
     size = 0
-    for point in select(corpus, rank(corpus, method=method), words=words):
-        length = len(point.text.split())
+    for i, _ in rank(corpus, method=method):
+        if not corpus.quotable[i] or corpus.dangling[i]:
+            continue
+        if any(corpus.similarity(i, j) >= OVERLAP for j in chosen):
+            continue
+        length = len(corpus.sentences[i].text.split())
         if chosen and size + length > words:
             break
-        chosen.append(point.sentence)
+        chosen.append(i)
         size += length
-    return tuple(s.text for s in sorted(chosen, key=lambda s: s.position))
+        if size >= words:
+            break
+    return tuple(corpus.sentences[i].text for i in sorted(chosen))
 
 
-def rank(corpus: Corpus, *, method: str = DEFAULT_METHOD) -> Ranking:
-    return get_method(method)(corpus)
+def rank(corpus: Corpus, *, method: str = DEFAULT_METHOD, words: int | None = None) -> Ranking:
+    """The method's ranking of the corpus, best first.
+
+    `words`, when given, is how many words will be quoted from the top of it: a method
+    that solves its top exactly in blocks (coverage) then solves only the blocks those
+    words need, and ranks the rest greedily."""
+    ranker = get_method(method)
+    if words is not None and isinstance(ranker, Coverage):
+        ranker = replace(ranker, blocks=min(ranker.blocks, max(1, words // ranker.budget)))
+    return ranker(corpus)
 
 
 def select(
@@ -106,7 +126,7 @@ class _Picker:
         self.chosen.append(i)
         self.scores[i] = score
         self.keys.add((s.article, s.position))
-        self.words += len(s.text.split())
+        self.words += word_count(s.text)
         return True
 
     def full(self, points: int | None, words: int | None) -> bool:
@@ -122,7 +142,7 @@ class _Picker:
             name = group(self.corpus.sentences[i])
             if name is None or counts[name] >= minimum:
                 continue
-            size = len(self.corpus.sentences[i].text.split())
+            size = word_count(self.corpus.sentences[i].text)
             if self.words + size > ceiling:
                 continue
             if self.take(i, score):

@@ -4,13 +4,23 @@ NLTK's Punkt algorithm does the splitting, but from parameters shipped here (kno
 abbreviations, titles, months) instead of the trained `punkt` data, which would have to
 be downloaded and is unavailable on air-gapped machines. This module must not import
 sumy and must never call anything that loads NLTK data.
+
+Chinese and Japanese end sentences with 。！？ and need no space after them, Arabic asks
+with ؟ (Urdu ends with ۔): the text is cut after those first, then Punkt splits each
+piece. Han, kana and Hangul have no spaces between words (Korean puts them between
+phrases), so their runs are tokenized as overlapping character pairs, which lets the
+same word match across articles without a dictionary. `unsupported_script` names the
+script of a text written mostly in a script not handled here (Thai, Devanagari…), so
+that its article can be skipped by name.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
+from unicodedata import name as unicode_name
 
 from nltk.stem.snowball import EnglishStemmer
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
@@ -43,6 +53,9 @@ STOPWORDS = frozenset(
     upon very was we were what when where which while who whom why will with would you your
     yours yourself yourselves said says say according also would could may might must shall
     one two three new s t""".split()
+    # Arabic function words (prepositions, conjunctions, pronouns, particles).
+    + """في من على إلى الى عن مع أن إن ان أو او ثم لا لم لن ما قد كان كانت هذا هذه ذلك تلك
+    التي الذي الذين هو هي هم كما بعد قبل حتى عند بين كل وقال قال وفي ومن""".split()
 )
 
 
@@ -90,10 +103,33 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
 
     Each span is a slice of `text`, so a sentence is always verbatim source text.
     """
-    for start, end in _punkt().span_tokenize(text):
-        for sub_start, sub_end in _split_glued(text, start, end):
-            if text[sub_start:sub_end].strip():
-                yield sub_start, sub_end
+    for piece_start, piece_end in _pieces(text):
+        piece = text[piece_start:piece_end]
+        for start, end in _punkt().span_tokenize(piece):
+            for sub_start, sub_end in _split_glued(piece, start, end):
+                if piece[sub_start:sub_end].strip():
+                    yield piece_start + sub_start, piece_start + sub_end
+
+
+# Ends of sentences that need no space after them (Chinese, Japanese) or that Punkt does
+# not know (Arabic ؟, Urdu ۔), with any closing quotes or brackets that follow.
+_FULL_STOP = re.compile(r"[。｡！？؟۔]+[」』）〕】”’\"')\]]*")
+
+
+def _pieces(text: str) -> Iterator[tuple[int, int]]:
+    """The text cut after each full stop of `_FULL_STOP`; all of it when there is none.
+
+    A quotation that ends with its own full stop and goes on with a quotative particle
+    (「…。」と述べた) is not cut."""
+    pos = 0
+    for match in _FULL_STOP.finditer(text):
+        quoted = match[0][-1] not in "。｡！？؟۔"
+        if quoted and text[match.end() : match.end() + 1] in ("と", "っ"):
+            continue
+        yield pos, match.end()
+        pos = match.end()
+    if pos < len(text):
+        yield pos, len(text)
 
 
 # Punkt leaves "…in Tokyo.The next…" and sentences ending in a closing quote followed
@@ -115,8 +151,46 @@ def split_sentences(text: str) -> list[str]:
 
 
 def words(text: str) -> tuple[str, ...]:
-    """Lower-cased word tokens (letters and digits, keeping inner hyphens and apostrophes)."""
-    return tuple(w.lower().rstrip(".") for w in _WORD.findall(text))
+    """Lower-cased word tokens (letters and digits, keeping inner hyphens and apostrophes).
+
+    Runs of Han, katakana or Hangul become overlapping pairs of characters ("路面電車" →
+    "路面", "面電", "電車"), a lone character one token; runs of hiragana, mostly
+    particles and endings in Japanese, are left out."""
+    return tuple(t.lower().rstrip(".") for w in _WORD.findall(text) for t in _cjk_pairs(w))
+
+
+_HAN = "\u2e80-\u2fdf\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_HIRAGANA = "\u3040-\u309f"
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff\uffa0-\uffdc"
+_CJK_RUN = re.compile(f"[{_HAN}]+|[{_KATAKANA}]+|([{_HIRAGANA}]+)|[{_HANGUL}]+")
+_HAN_KANA = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}]")
+
+
+def _cjk_pairs(token: str) -> tuple[str, ...]:
+    if not _CJK_RUN.search(token):
+        return (token,)
+    out: list[str] = []
+    pos = 0
+    for run in _CJK_RUN.finditer(token):
+        out.extend(_WORD.findall(token, pos, run.start()))
+        pos = run.end()
+        part = run[0]
+        if run[1]:  # hiragana
+            continue
+        out.extend([part] if len(part) == 1 else [part[i : i + 2] for i in range(len(part) - 1)])
+    out.extend(_WORD.findall(token, pos))
+    return tuple(out)
+
+
+def word_count(text: str) -> int:
+    """Words in a text, for length limits: whitespace-separated words, except that Chinese
+    and Japanese, written without spaces, count one word for every two characters."""
+    count = 0
+    for chunk in text.split():
+        han_kana = len(_HAN_KANA.findall(chunk))
+        count += 1 if not han_kana else max(1, (han_kana + 1) // 2)
+    return count
 
 
 @lru_cache(maxsize=65536)
@@ -138,7 +212,60 @@ class SumyTokenizer:
         return tuple(split_sentences(paragraph))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(w for w in _WORD.findall(sentence) if w[0].isalpha())
+        return tuple(t for w in _WORD.findall(sentence) for t in _cjk_pairs(w) if t[0].isalpha())
+
+
+# Scripts whose text this module can split and tokenize, as ranges of code points: Latin,
+# Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic (with its presentation forms), Han, kana,
+# Hangul, and the letter-like symbols and full-width forms that any of them may use.
+_SUPPORTED = (
+    (0x0000, 0x05FF),
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0x10A0, 0x10FF),
+    (0x1100, 0x11FF),
+    (0x1C80, 0x1C8F),
+    (0x1D00, 0x1FFF),
+    (0x2000, 0x2BFF),
+    (0x2C60, 0x2C7F),
+    (0x2DE0, 0x2DFF),
+    (0x2E80, 0x9FFF),
+    (0xA640, 0xA69F),
+    (0xA720, 0xA7FF),
+    (0xA960, 0xA97F),
+    (0xAB30, 0xAB6F),
+    (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF),
+    (0xFB00, 0xFDFF),
+    (0xFE70, 0xFEFF),
+    (0xFF00, 0xFFEF),
+    (0x1D400, 0x1D7FF),
+    (0x20000, 0x3FFFF),
+)
+_OUTSIDE = re.compile(
+    "[^" + "".join(f"\\U{start:08x}-\\U{end:08x}" for start, end in _SUPPORTED) + "]"
+)
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
+def unsupported_script(text: str) -> str | None:
+    """The script most of the text's letters are in, when this module cannot split it
+    into sentences and words (Thai, Devanagari, Khmer…); None when it can. The first
+    100,000 characters tell."""
+    text = text[:100_000]
+    others: Counter[str] = Counter()
+    for char, count in Counter(_OUTSIDE.findall(text)).items():
+        if char.isalpha():
+            others[_script(char)] += count
+    if not others or sum(others.values()) * 2 <= len(_NOT_LETTER.sub("", text)):
+        return None
+    return others.most_common(1)[0][0]
+
+
+def _script(char: str) -> str:
+    """'Thai' for 'THAI CHARACTER KO KAI': Unicode names letters by script first."""
+    return unicode_name(char, "UNKNOWN SCRIPT").split()[0].title()
 
 
 def article_sentences(article: Article) -> tuple[Sentence, ...]:

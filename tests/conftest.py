@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.config import load_profile
 from digest.models import Article
 from digest.pipeline import Built, build_brief
 
@@ -35,9 +36,9 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The seed brief, built once with the default method and profile."""
+    """The seed brief, built once with the default method and the seeds profile."""
     out = tmp_path_factory.mktemp("out")
-    return build_brief(input_dir=SEEDS, out=out, date=BRIEF_DATE)
+    return build_brief(input_dir=SEEDS, out=out, date=BRIEF_DATE, profile=load_profile("seeds"))
 
 
 @pytest.fixture()

@@ -1,18 +1,22 @@
 """A real HTTP server on 127.0.0.1 for the feed tests, and builders for RSS and Atom feeds.
 
 The server serves `Site.pages` (path → Page), answers 304 to a matching If-None-Match,
-records every request with its headers, and can be told to fail, redirect or stall.
-No test reaches beyond loopback.
+records every request with its headers, and can be told to fail, redirect (to any
+Location, malformed ones too), stall, or drip its headers or body a byte at a time.
+A drip stops when the client hangs up or the server shuts down. No test reaches beyond
+loopback.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.conftest import SEEDS
@@ -26,6 +30,8 @@ class Page:
     etag: str | None = None
     location: str | None = None  # for a redirect
     delay: float = 0.0  # seconds before answering
+    drip_headers: float = 0.0  # seconds between the bytes of the status line and headers
+    drip_body: float = 0.0  # seconds between the bytes of the body
 
 
 @dataclass
@@ -33,6 +39,7 @@ class Site:
     port: int = 0
     pages: dict[str, Page] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -55,15 +62,27 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.send_header("ETag", page.etag)
                 self.end_headers()
                 return
-            self.send_response(page.status)
-            self.send_header("Content-Type", page.content_type)
-            self.send_header("Content-Length", str(len(page.body)))
+            head = [f"HTTP/1.0 {page.status} {HTTPStatus(page.status).phrase}"]
+            head.append(f"Content-Type: {page.content_type}")
+            head.append(f"Content-Length: {len(page.body)}")
             if page.etag:
-                self.send_header("ETag", page.etag)
+                head.append(f"ETag: {page.etag}")
             if page.location:
-                self.send_header("Location", page.location)
-            self.end_headers()
-            self.wfile.write(page.body)
+                head.append(f"Location: {page.location}")
+            self.log_request(page.status)
+            self._write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"), page.drip_headers)
+            self._write(page.body, page.drip_body)
+
+        def _write(self, data: bytes, drip: float) -> None:
+            pieces = [bytes([byte]) for byte in data] if drip else [data]
+            for piece in pieces:
+                if drip and site.closing.wait(drip):
+                    return
+                try:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                except OSError:  # the client gave up (a timeout, a size cap), as it may
+                    return
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -82,9 +101,54 @@ def serve() -> Iterator[Site]:
     try:
         yield site
     finally:
+        site.closing.set()
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@dataclass
+class Dripper:
+    port: int = 0
+    connections: int = 0
+
+
+@contextmanager
+def drip_server(data: bytes, every: float) -> Iterator[Dripper]:
+    """A raw TCP server on 127.0.0.1 that answers every connection by sending `data` one
+    byte each `every` seconds, whatever the client says (e.g. a TLS record header, then
+    a record's body that never ends). Stops when the client hangs up or on exit."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    dripper, closing = Dripper(port=listener.getsockname()[1]), threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            for byte in data:
+                if closing.wait(every):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def accept() -> None:
+        while not closing.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            dripper.connections += 1
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield dripper
+    finally:
+        closing.set()
+        thread.join()
+        listener.close()
 
 
 # --- content -----------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -194,3 +197,266 @@ def test_run_without_any_source_is_an_error_that_says_how_to_fix_it(
     monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "none.toml"))
     code = main(["run", "--out", str(tmp_path / "out")])
     assert code == 1 and "pass --input DIR or --feed URL" in capsys.readouterr().err
+
+
+# --- profiles and the [brief] table -----------------------------------------------------
+
+SEEDS_TITLE = "US–Japan Alliance Brief"  # digest/profiles/seeds.toml
+SEEDS_SECTIONS = {"Command structure", "Trilateral cooperation", "Defense industry", "Deterrence"}
+DAY = "2024-07-29"
+
+
+def brief_json(out: Path) -> dict:
+    return json.loads((out / f"brief-{DAY}.json").read_text())
+
+
+def point_count(data: dict) -> int:
+    return sum(len(s["points"]) for s in data["sections"])
+
+
+def pdf_pages(out: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(out / f"brief-{DAY}.pdf").pages)
+
+
+def config_file(folder: Path, text: str) -> Path:
+    """digest.toml in `folder`, with a profile file beside it: harbour.toml, one section."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "harbour.toml").write_text(
+        'title = "Harbour News"\n[[sections]]\ntitle = "Alliance"\nterms = ["alliance"]\n'
+    )
+    path = folder / "digest.toml"
+    path.write_text(text)
+    return path
+
+
+def brief(tmp_path: Path, *args: str) -> dict:
+    """Run `digest brief` in-process with no config file unless `args` names one."""
+    out = tmp_path / "out"
+    config = []
+    if "--config" not in args:
+        config = ["--config", str(config_file(tmp_path / "etc", ""))]
+    assert main(["-q", "brief", "--out", str(out), "--date", DAY, *config, *args]) == 0
+    return brief_json(out)
+
+
+@pytest.mark.parametrize("command", [["brief"], ["run"], ["schedule", "--at", "07:00"]])
+def test_an_unknown_profile_name_is_a_one_line_usage_error(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--profile", "sports"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--profile" in error and "no bundled profile named 'sports'" in error
+    assert "generic, seeds" in error and ".toml" in error
+
+
+def test_profile_seeds_by_name_gives_the_seeds_title_on_any_input(tmp_path: Path) -> None:
+    data = brief(tmp_path, "--input", str(SEEDS), "--profile", "seeds", "--length", "6")
+    assert data["title"] == SEEDS_TITLE
+    assert {s["title"] for s in data["sections"]} <= SEEDS_SECTIONS | {"Other developments"}
+    assert {s["title"] for s in data["sections"]} & SEEDS_SECTIONS
+
+
+def test_an_input_folder_gets_the_generic_profile_even_for_the_seed_articles(
+    tmp_path: Path,
+) -> None:
+    data = brief(tmp_path, "--input", str(SEEDS), "--length", "6")
+    assert data["title"] == "Daily Brief"
+    assert not {s["title"] for s in data["sections"]} & SEEDS_SECTIONS
+
+
+def test_the_demo_takes_profile_generic_by_name(tmp_path: Path) -> None:
+    data = brief(tmp_path, "--profile", "generic", "--length", "3")
+    assert data["title"] == "Daily Brief" and data["articles_read"] == 5
+
+
+def test_a_profile_file_by_path(tmp_path: Path) -> None:
+    config_file(tmp_path / "etc", "")
+    data = brief(tmp_path, "--profile", str(tmp_path / "etc" / "harbour.toml"), "--length", "6")
+    assert data["title"] == "Harbour News"
+    assert {s["title"] for s in data["sections"]} <= {"Alliance", "Other developments"}
+
+
+@pytest.mark.slow
+def test_the_brief_table_sets_profile_title_and_pages(tmp_path: Path) -> None:
+    config = config_file(
+        tmp_path / "etc", '[brief]\nprofile = "harbour.toml"\ntitle = "Morning"\npages = 1\n'
+    )
+    data = brief(tmp_path, "--config", str(config))
+    assert data["title"] == "Morning"  # [brief] title over the profile's "Harbour News"
+    assert {s["title"] for s in data["sections"]} <= {"Alliance", "Other developments"}
+    assert pdf_pages(tmp_path / "out") == 1  # the seed brief takes two pages by default
+
+
+def test_options_win_over_the_brief_table(tmp_path: Path) -> None:
+    config = config_file(
+        tmp_path / "etc", '[brief]\nprofile = "harbour.toml"\ntitle = "Morning"\npages = 1\n'
+    )
+    data = brief(tmp_path, "--config", str(config), "--profile", "seeds", "--pages", "2")
+    assert data["title"] == "Morning"  # no option names a title: [brief]'s stays
+    assert {s["title"] for s in data["sections"]} & SEEDS_SECTIONS
+    assert pdf_pages(tmp_path / "out") == 2
+
+
+def test_the_brief_table_sets_the_length_and_the_option_wins(tmp_path: Path) -> None:
+    config = config_file(tmp_path / "etc", "[brief]\nlength = 4\n")
+    assert point_count(brief(tmp_path / "a", "--config", str(config))) == 4
+    assert point_count(brief(tmp_path / "b", "--config", str(config), "--length", "6")) == 6
+
+
+def test_brief_reads_the_config_named_by_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = config_file(tmp_path / "etc", '[brief]\ntitle = "From the environment"\nlength = 3\n')
+    monkeypatch.setenv("DIGEST_CONFIG", str(config))
+    out = tmp_path / "out"
+    assert main(["-q", "brief", "--out", str(out), "--date", DAY]) == 0
+    assert brief_json(out)["title"] == "From the environment"
+
+
+def test_an_unknown_key_in_the_brief_table_is_an_error_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_file(tmp_path / "etc", "[brief]\npage = 1\n")
+    out = tmp_path / "out"
+    assert main(["brief", "--config", str(config), "--out", str(out)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "[brief]: unknown key(s) page" in error and "pages" in error
+    assert not out.exists()
+
+
+def test_the_demo_reads_the_bundled_seeds_from_any_working_directory(tmp_path: Path) -> None:
+    """The installed `digest` script, run where there is no repository, no digest.toml and a
+    ./seeds folder that is not the seeds."""
+    script = Path(sys.executable).parent / "digest"
+    if not script.is_file():
+        pytest.skip(f"no digest script beside {sys.executable}: digest is not installed there")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "decoy.txt").write_text("A decoy article that the demo must not read.\n")
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
+    result = subprocess.run(
+        [str(script), "brief", "--date", DAY],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5 article(s) read, 0 skipped" in result.stderr
+    data = brief_json(tmp_path / "out")
+    assert data["title"] == SEEDS_TITLE and data["articles_read"] == 5
+    assert "decoy" not in json.dumps(data)
+
+
+def test_a_wheel_carries_the_seeds_and_its_demo_runs_from_any_working_directory(
+    tmp_path: Path,
+) -> None:
+    """Build the wheel offline (hatchling from the test extras), unpack it, and run the demo
+    from it, outside the repository."""
+    pytest.importorskip("hatchling", reason="building the wheel offline needs hatchling")
+    dist = tmp_path / "dist"
+    offline = ["--no-deps", "--no-build-isolation", "--no-index"]
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", *offline, "--wheel-dir", str(dist), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    [wheel] = dist.glob("digest-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "site")
+    seeds = {f"digest/seeds/{p.name}" for p in SEEDS.iterdir()}
+    bundled = {"digest/profiles/seeds.toml", "digest/profiles/generic.toml"}
+    assert seeds | bundled | {"digest/templates/brief.html.j2"} <= names
+    cwd = tmp_path / "elsewhere"
+    (cwd / "seeds").mkdir(parents=True)
+    (cwd / "seeds" / "decoy.txt").write_text("A decoy article that the demo must not read.\n")
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
+    env["PYTHONPATH"] = str(tmp_path / "site")
+    code = "import digest, runpy; print(digest.__file__, flush=True); " + (
+        "runpy.run_module('digest', run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "brief", "--date", DAY, "--length", "3"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(str(tmp_path / "site" / "digest"))
+    data = brief_json(cwd / "out")
+    assert data["title"] == SEEDS_TITLE and data["articles_read"] == 5
+
+
+@pytest.mark.parametrize("command", ["run", "brief", "send"])
+@pytest.mark.parametrize("date", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
+def test_a_date_outside_the_supported_range_is_a_usage_error_naming_the_range(
+    command: str, date: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--date", date, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert f"{date} is out of range: give a date from 1900-01-01 to 2999-12-31" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_first_and_last_supported_dates_are_accepted() -> None:
+    parser = build_parser()
+    for date in ("1900-01-01", "2999-12-31"):
+        assert parser.parse_args(["brief", "--date", date]).date.isoformat() == date
+
+
+def test_a_profile_that_is_not_utf8_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_bytes(
+        'title = "Café"\n[[sections]]\ntitle = "A"\nterms = ["a"]\n'.encode("latin-1")
+    )
+    code = main(["brief", "--profile", str(profile), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (
+        f"{profile}: the profile is not UTF-8 text (byte 0xe9 at offset 12); save it as UTF-8"
+        in err
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_hostile_file_name_cannot_forge_a_log_line_or_reach_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "x.txt\ndigest: error: forged\x1b[2J\x1b]0;title\x07.txt").write_text("Login\n")
+    code = main(["brief", "--input", str(folder), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "\x1b" not in err and "\x07" not in err
+    assert all(line.startswith("digest: ") for line in err.splitlines())
+    assert not [line for line in err.splitlines() if "forged" in line and "skipped" not in line]
+    assert "skipped x.txt\\x0adigest: error: forged\\x1b[2J\\x1b]0;title\\x07.txt" in err
+
+
+def test_a_symbolic_link_loop_in_the_input_is_named_and_the_rest_is_briefed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    os.symlink("loop.txt", folder / "loop.txt")
+    code = main(["brief", "--input", str(folder), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err
+    assert "skipped loop.txt: symbolic link cannot be followed (a loop of links" in err
+    assert "5 article(s) read, 1 skipped" in err

@@ -5,14 +5,14 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.compose import compose, key_figures, section_of, sectionize
+from digest.compose import Chosen, compose, key_figures, section_of, sectionize
 from digest.config import SectionSpec, load_profile, parse_profile
 from digest.corpus import Corpus
-from digest.models import Point, Sentence
+from digest.models import Point, Sentence, Story
 from digest.pipeline import Built
 from tests.conftest import make_article
 
-PROFILE = load_profile()
+PROFILE = load_profile("seeds")
 
 
 def _point(text: str, rank: int, article: int = 1) -> Point:
@@ -124,8 +124,8 @@ def test_years_and_dates_are_not_key_figures() -> None:
         "They agreed to station 2,500 more troops in the south of the country.",
     )
     corpus = Corpus.of([article])
-    points = [Point(corpus.sentences[1], (1,), 1.0, 0)]
-    figures = key_figures(corpus, points)
+    points = (Point(corpus.sentences[1], (1,), 1.0, 0), Point(corpus.sentences[0], (1,), 1.0, 1))
+    figures = key_figures([Chosen(Story(1, "", (1,)), points, corpus)])
     assert [k.figure for k in figures] == ["2,500 more troops"]
 
 
@@ -135,9 +135,9 @@ def test_compose_uses_the_profile_title() -> None:
     )
     assert profile.sections == (SectionSpec("Weather", ("rain",)),)
     corpus = Corpus.of([make_article("It will rain in Tokyo on Monday and Tuesday this week.")])
+    points = (Point(corpus.sentences[0], (1,), 1.0, 0),)
     brief = compose(
-        [Point(corpus.sentences[0], (1,), 1.0, 0)],
-        corpus=corpus,
+        [Chosen(Story(1, "Rain", (1,)), points, corpus)],
         articles=[make_article("x")],
         profile=profile,
         date=dt.date(2024, 1, 2),

@@ -1,9 +1,12 @@
 """Feeds against a real HTTP server on 127.0.0.1: RSS and Atom, teasers, conditional GET,
-failures by URL, the size cap and the http(s)-only rule. Nothing beyond loopback."""
+failures by URL, the size cap, the http(s)-only rule, bad links, refused addresses and
+whole-request deadlines. Nothing beyond loopback."""
 
 from __future__ import annotations
 
+import socket
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +14,28 @@ import pytest
 
 from digest.errors import IngestError
 from digest.feeds import Fetcher, fetch_feeds, page_text
-from tests.loopback import Page, Site, article_page, as_html, atom, rss, seed_text, serve
+from digest.fetch import address_kind, ascii_url
+from tests.loopback import (
+    Page,
+    Site,
+    article_page,
+    as_html,
+    atom,
+    drip_server,
+    rss,
+    seed_text,
+    serve,
+)
 
 _CONNECTS: list[object] = []
+_LOOKUPS: list[object] = []
 
 
 def _audit(event: str, args: tuple) -> None:
     if event == "socket.connect":
         _CONNECTS.append(args[1])
+    elif event == "socket.getaddrinfo":
+        _LOOKUPS.append(args[0])
 
 
 sys.addaudithook(_audit)
@@ -31,6 +48,8 @@ def site() -> Iterator[Site]:
 
 
 def fetch(site: Site, tmp_path: Path, *paths: str, **options: object):
+    """Fetch the site's feeds; its pages are on loopback, so allowed unless a test says not."""
+    options.setdefault("allow_private", True)
     return fetch_feeds([site.url(p) for p in paths], cache=tmp_path / "feeds", **options)  # type: ignore[arg-type]
 
 
@@ -85,7 +104,7 @@ def test_a_teaser_entry_has_its_page_fetched_and_only_the_article_text_kept(
 def test_trafilatura_fetches_nothing_the_page_links_to(site: Site) -> None:
     site.pages["/p"] = Page(article_page("A page", seed_text(3)))
     _CONNECTS.clear()
-    text = page_text(site.url("/p"), Fetcher(timeout=5))
+    text = page_text(site.url("/p"), Fetcher(timeout=5, allow_private=True))
     assert "Japan" in text
     assert [("127.0.0.1", site.port)] == _CONNECTS
 
@@ -137,13 +156,13 @@ def test_failing_feeds_and_pages_are_skipped_by_url_and_the_rest_is_read(
 def test_a_response_over_the_size_cap_is_not_read(site: Site, tmp_path: Path) -> None:
     site.pages["/big"] = Page(b"x" * 5000, "text/html")
     with pytest.raises(IngestError, match="over the 1000 limit"):
-        Fetcher(timeout=5, max_bytes=1000).get(site.url("/big"))
+        Fetcher(timeout=5, max_bytes=1000, allow_private=True).get(site.url("/big"))
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/feed.xml", "data:,hi"])
 def test_only_http_and_https_urls_are_fetched(url: str) -> None:
     with pytest.raises(IngestError, match="only http:// and https://"):
-        Fetcher(timeout=5).get(url)
+        Fetcher(timeout=5, allow_private=True).get(url)
 
 
 def test_a_redirect_to_a_file_url_is_refused(site: Site, tmp_path: Path) -> None:
@@ -161,3 +180,185 @@ def test_an_entry_link_that_is_not_http_is_skipped(site: Site, tmp_path: Path) -
     got = fetch(site, tmp_path, "/atom")
     assert got.articles == () and got.skipped[0].name.startswith("file:")
     assert "only http:// and https://" in got.skipped[0].reason
+
+
+# --- one bad entry never kills the run ---------------------------------------------------
+
+
+def teasers(site: Site, *links: str) -> None:
+    """An Atom feed at /atom whose entries are teasers linking to `links`."""
+    entries = [
+        {"title": f"Story {n}", "link": link, "summary": "Teaser."}
+        for n, link in enumerate(links, 1)
+    ]
+    site.pages["/atom"] = Page(atom("Wire", entries), "application/atom+xml")
+
+
+def test_an_iri_is_percent_encoded_and_its_host_idna_encoded() -> None:
+    # RFC 3987 3.1: UTF-8 then %-encoding; RFC 3492's example: bücher → xn--bcher-kva.
+    got = ascii_url("http://Bücher.example:8080/café/a b?q=é&x=%41#part")
+    assert got == "http://xn--bcher-kva.example:8080/caf%C3%A9/a%20b?q=%C3%A9&x=%41"
+
+
+def test_a_non_ascii_link_is_fetched_percent_encoded(site: Site, tmp_path: Path) -> None:
+    site.pages["/caf%C3%A9"] = Page(article_page("Café", seed_text(2)))
+    teasers(site, site.url("/café"))
+    got = fetch(site, tmp_path, "/atom")
+    assert site.hits("/caf%C3%A9") == 1 and got.skipped == ()
+    assert [a.url for a in got.articles] == [site.url("/café")]
+
+
+def test_bad_links_are_skipped_by_url_in_one_line_and_the_rest_is_read(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.pages["/good"] = Page(article_page("Good", seed_text(3)))
+    site.pages["/moved"] = Page(status=302, location="http://[::1/x")
+    bad_host = "http://a..b.example/"
+    teasers(site, bad_host, site.url("/moved"), site.url("/good"))
+    _CONNECTS.clear()
+    _LOOKUPS.clear()
+    got = fetch(site, tmp_path, "/atom")
+    assert [a.title for a in got.articles] == ["Story 3"]
+    reasons = {s.name: s.reason for s in got.skipped}
+    assert set(reasons) == {bad_host, site.url("/moved")}
+    assert "not a valid host name" in reasons[bad_host]
+    assert "http://[::1/x" in reasons[site.url("/moved")]
+    assert _LOOKUPS == []  # refused on sight: no DNS lookup, no connection
+    assert {address[0] for address in _CONNECTS} == {"127.0.0.1"}  # type: ignore[index]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("\n" not in w for w in warnings)
+    assert any(bad_host in w for w in warnings) and any(site.url("/moved") in w for w in warnings)
+
+
+# --- server-side request forgery -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.8.9.10",
+        "::1",  # loopback
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "fd12:3456::1",  # private (RFC 1918, ULA)
+        "100.64.0.1",  # shared address space (RFC 6598)
+        "169.254.169.254",
+        "fe80::1",  # link-local (cloud metadata lives here)
+        "224.0.0.1",
+        "ff02::1",  # multicast
+        "0.0.0.0",
+        "::",  # unspecified
+        "240.0.0.1",  # reserved
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",  # IPv4 inside IPv6
+    ],
+)
+def test_loopback_private_link_local_multicast_and_reserved_addresses_are_not_public(
+    address: str,
+) -> None:
+    assert address_kind(address) is not None
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111"])
+def test_public_addresses_are_public(address: str) -> None:
+    assert address_kind(address) is None
+
+
+def test_by_default_a_teaser_page_on_loopback_is_never_requested(
+    site: Site, tmp_path: Path
+) -> None:
+    site.pages["/secret.html"] = Page(article_page("Secret", seed_text(1)))
+    teasers(site, site.url("/secret.html"))
+    got = fetch(site, tmp_path, "/atom", allow_private=False)
+    assert site.hits("/atom") == 1  # the feed the user configured is fetched
+    assert site.hits("/secret.html") == 0 and got.articles == ()
+    (skipped,) = got.skipped
+    assert skipped.name == site.url("/secret.html")
+    assert "loopback" in skipped.reason and "allow_private" in skipped.reason
+
+
+def test_the_address_a_host_name_resolves_to_is_what_is_checked(site: Site, tmp_path: Path) -> None:
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo("localhost", site.port)}
+    except OSError:
+        pytest.skip("localhost does not resolve here")
+    if any(address_kind(a) != "loopback" for a in resolved):
+        pytest.skip(f"localhost resolves to {resolved}")
+    site.pages["/secret.html"] = Page(article_page("Secret", seed_text(1)))
+    link = f"http://localhost:{site.port}/secret.html"
+    teasers(site, link)
+    got = fetch(site, tmp_path, "/atom", allow_private=False)
+    assert site.hits("/secret.html") == 0 and got.skipped[0].name == link
+    assert "loopback" in got.skipped[0].reason
+
+
+def test_a_feed_redirect_to_another_host_on_loopback_is_refused_by_default(
+    site: Site, tmp_path: Path
+) -> None:
+    items = [{"title": "One", "link": site.url("/a"), "content": as_html(seed_text(0))}]
+    site.pages["/rss"] = Page(rss("Example News", items), "application/rss+xml")
+    site.pages["/moved"] = Page(status=301, location=site.url("/rss"))
+    site.pages["/elsewhere"] = Page(
+        status=302, location=f"http://[::ffff:127.0.0.1]:{site.port}/rss"
+    )
+    same_host = fetch(site, tmp_path, "/moved", allow_private=False)
+    assert [a.title for a in same_host.articles] == ["One"] and site.hits("/rss") == 1
+    other_host = fetch(site, tmp_path, "/elsewhere", allow_private=False)
+    assert other_host.articles == () and site.hits("/rss") == 1
+    assert "loopback" in other_host.skipped[0].reason
+
+
+# --- deadlines bound whole requests ---------------------------------------------------------
+
+
+def test_a_page_dripping_its_body_is_abandoned_at_the_timeout(site: Site, tmp_path: Path) -> None:
+    site.pages["/drip"] = Page(article_page("Drip", seed_text(1)), drip_body=0.5)
+    site.pages["/good"] = Page(article_page("Good", seed_text(3)))
+    teasers(site, site.url("/drip"), site.url("/good"))
+    started = time.monotonic()
+    got = fetch(site, tmp_path, "/atom", timeout=2)
+    assert time.monotonic() - started < 10  # a bound, not a timing: unbounded took minutes
+    assert [a.title for a in got.articles] == ["Story 2"]
+    assert got.skipped[0].name == site.url("/drip") and "timed out" in got.skipped[0].reason
+
+
+def test_a_feed_dripping_its_headers_is_abandoned_at_the_timeout(
+    site: Site, tmp_path: Path
+) -> None:
+    items = [{"title": "One", "link": site.url("/a"), "content": as_html(seed_text(0))}]
+    site.pages["/rss"] = Page(rss("Example News", items), "application/rss+xml")
+    site.pages["/slow-rss"] = Page(rss("Slow", items), "application/rss+xml", drip_headers=0.5)
+    started = time.monotonic()
+    got = fetch(site, tmp_path, "/slow-rss", "/rss", timeout=2)
+    assert time.monotonic() - started < 10
+    assert [a.title for a in got.articles] == ["One"]
+    assert got.skipped[0].name == site.url("/slow-rss") and "timed out" in got.skipped[0].reason
+
+
+def test_a_tls_handshake_dripped_by_the_server_is_abandoned_at_the_timeout(
+    site: Site, tmp_path: Path
+) -> None:
+    # A TLS handshake record header announcing 16 KB, then its body a byte at a time:
+    # OpenSSL waits for the whole record inside one read.
+    record = bytes([0x16, 0x03, 0x03, 0x40, 0x00]) + bytes(400)
+    items = [{"title": "One", "link": site.url("/a"), "content": as_html(seed_text(0))}]
+    site.pages["/rss"] = Page(rss("Example News", items), "application/rss+xml")
+    with drip_server(record, every=0.5) as dripper:
+        slow = f"https://127.0.0.1:{dripper.port}/feed.xml"
+        started = time.monotonic()
+        got = fetch_feeds([slow, site.url("/rss")], cache=tmp_path / "feeds", timeout=2)
+        assert time.monotonic() - started < 10
+    assert dripper.connections == 1 and [a.title for a in got.articles] == ["One"]
+    assert got.skipped[0].name == slow and "timed out" in got.skipped[0].reason
+
+
+def test_escape_codes_in_a_link_reach_the_log_escaped(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    teasers(site, site.url("/x") + "\x1b[31mred")
+    got = fetch(site, tmp_path, "/atom")
+    assert got.articles == () and len(got.skipped) == 1
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "\x1b" not in warning and "\\x1b[31mred" in warning

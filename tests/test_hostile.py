@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import time
+import unicodedata
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -193,3 +194,26 @@ def test_ingest_of_random_text_keeps_sentences_verbatim(text: str) -> None:
     for paragraph in article.paragraphs:
         for sentence in split_sentences(paragraph):
             assert sentence in cleaned
+
+
+def test_bidi_overrides_and_zero_width_characters_never_reach_the_brief(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "---\ntitle: Allies \u202eagree\u202c on command\noutlet: Wire\u200b Service\n---\n"
+        "The defense ministers agreed on Sunday to \u202eexpand\u202c joint exercises near "
+        "Okinawa next spring, officials said.\u200b\n\n"
+        "The\u200b plan for a \u2067new\u2069 joint command will take two years to complete, "
+        "the ministers told reporters in Tokyo.\u200f\n",
+        "utf-8",
+    )
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=dt.date(2024, 7, 29))
+    invisible = {chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
+    pdf_text = "".join(p.extract_text() for p in PdfReader(built.files["pdf"]).pages)
+    for edition in ("txt", "html", "json"):
+        shown = built.files[edition].read_text("utf-8")
+        assert not invisible & set(shown), edition
+        assert "\\u202e" not in shown.lower()  # nor escaped in the JSON
+    assert not invisible & set(pdf_text)
+    assert "to expand joint exercises" in built.files["txt"].read_text("utf-8")
+    assert "Allies agree on command" in built.files["html"].read_text("utf-8")

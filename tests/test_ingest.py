@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,85 @@ def test_folder_reading_skips_bad_files_by_name_and_keeps_the_rest(
     for name in reasons:
         assert any(name in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert [a.index for a in ingested.articles] == [1, 2, 3, 4, 5]
+
+
+# --- invisible characters, hostile names, links and scripts ---------------------------------
+
+SEED = SEEDS / "000_828fad1022270e02.txt"
+HIDDEN = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad"
+
+
+def _sprinkle(text: str, marks: str) -> str:
+    """The text with one invisible character after every fifth visible one."""
+    out = []
+    for n, char in enumerate(text):
+        out.append(char)
+        if n % 5 == 4 and char != "\n":
+            out.append(marks[n % len(marks)])
+    return "".join(out)
+
+
+def test_a_copy_with_zero_width_and_bidi_characters_is_a_duplicate(tmp_path: Path) -> None:
+    original = SEED.read_text("utf-8")
+    (tmp_path / "a.txt").write_text(original, "utf-8")
+    (tmp_path / "b.txt").write_text(_sprinkle(original, HIDDEN), "utf-8")
+    ingested = read_folder(tmp_path)
+    assert len(ingested.articles) == 1
+    assert [(s.name, s.reason) for s in ingested.skipped] == [("b.txt", "duplicate of a.txt")]
+
+
+def test_every_unicode_format_character_is_stripped_from_text_and_metadata() -> None:
+    format_chars = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
+    body = "The ministers agreed on a new command on Sunday in Tokyo after long talks."
+    data = f"---\ntitle: {_sprinkle('Allies agree on command', format_chars)}\noutlet: Wire\u202e\n---\n"
+    data += _sprinkle(body, format_chars) + "\n" + format_chars + "\n"
+    article = parse_article(data.encode("utf-8"), name="a.md")
+    assert article.paragraphs == (body,)
+    assert (article.title, article.outlet) == ("Allies agree on command", "Wire")
+
+
+def test_invisible_characters_written_as_html_entities_are_stripped() -> None:
+    data = (
+        b"<html><body><article><p>The minis&#8203;ters agreed&zwj; on a new &#x202E;command "
+        b"on Sunday&rlm; in Tokyo.</p></article></body></html>"
+    )
+    article = parse_article(data, name="a.html", html=True)
+    assert article.paragraphs == ("The ministers agreed on a new command on Sunday in Tokyo.",)
+
+
+def test_a_file_name_with_a_newline_and_escapes_is_logged_escaped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    evil = "x.txt\nskipped all.txt: forged line \x1b[31mred\x1b[0m \u202eevil.txt"
+    (tmp_path / evil).write_text("Login\n")
+    ingested = read_folder(tmp_path)
+    shown = "x.txt\\x0askipped all.txt: forged line \\x1b[31mred\\x1b[0m \\u202eevil.txt"
+    assert [s.name for s in ingested.skipped] == [shown]
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [f"skipped {shown}: no article text left after cleaning"]
+
+
+def test_a_symbolic_link_loop_is_skipped_by_name(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_bytes(SEED.read_bytes())
+    os.symlink("b.txt", tmp_path / "a.txt")
+    os.symlink("a.txt", tmp_path / "b.txt")
+    os.symlink("self.md", tmp_path / "self.md")
+    ingested = read_folder(tmp_path)
+    assert [a.path.name for a in ingested.articles if a.path] == ["ok.txt"]
+    reasons = {s.name: s.reason for s in ingested.skipped}
+    assert set(reasons) == {"a.txt", "b.txt", "self.md"}
+    assert all("loop" in reason for reason in reasons.values())
+
+
+def test_an_article_in_a_script_digest_cannot_split_is_skipped_naming_the_script(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "ok.txt").write_bytes(SEED.read_bytes())
+    (tmp_path / "thai.txt").write_text(
+        "ข่าววันนี้\n\nรัฐบาลไทยประกาศแผนการลงทุนใหม่ในวันนี้ นายกรัฐมนตรีกล่าวว่าแผนนี้จะช่วยเศรษฐกิจ\n"
+    )
+    ingested = read_folder(tmp_path)
+    assert [a.path.name for a in ingested.articles if a.path] == ["ok.txt"]
+    [skipped] = ingested.skipped
+    assert skipped.name == "thai.txt"
+    assert "Thai script" in skipped.reason

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import RunError
-from digest.locks import file_lock
+from digest.locks import GaveUp, file_lock
 
 
 def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path: Path) -> None:
@@ -62,3 +62,28 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     holder.stdout.close()
     with file_lock(lock, what="x"):
         pass
+
+
+def test_a_waiter_told_to_give_up_lets_go_at_once(tmp_path: Path) -> None:
+    lock = tmp_path / "run.lock"
+    code = (
+        "import sys, time; from pathlib import Path; from digest.locks import file_lock\n"
+        "with file_lock(Path(sys.argv[1]), what='x'):\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        stop = threading.Event()
+        threading.Timer(0.5, stop.set).start()
+        with pytest.raises(GaveUp, match="stopped while waiting for a digest run"):  # noqa: SIM117
+            with file_lock(lock, what="a digest run", wait=60, give_up=stop.is_set):
+                pass
+        assert stop.is_set() and holder.poll() is None  # it gave up; the holder still holds
+    finally:
+        holder.kill()
+        holder.wait(10)
+        if holder.stdout is not None:
+            holder.stdout.close()

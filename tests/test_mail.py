@@ -31,7 +31,7 @@ from digest import mail
 from digest.cli import main
 from digest.config import MailSettings, load_mail_settings
 from digest.deliveries import FAILED, PENDING, SENT, DeliveryLedger
-from digest.errors import ConfigError, MailError
+from digest.errors import ConfigError, MailError, MissingBriefError
 from digest.pipeline import Built, Sent, brief_paths, send_brief
 from tests.conftest import BRIEF_DATE
 
@@ -276,12 +276,34 @@ def test_dry_run_writes_the_message_and_sends_nothing(server: Server, out: Path)
     assert ledger_status(server) == {}
 
 
-@pytest.mark.slow
-def test_a_missing_brief_is_built_first(server: Server, tmp_path: Path) -> None:
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_send_never_builds_a_brief_and_a_date_without_one_sends_nothing(
+    server: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    dry_run: list[str],
+) -> None:
+    for name, value in server.env.items():
+        monkeypatch.setenv(name, value)
     out = tmp_path / "empty-out"
-    sent = send(server, out, input_dir=Path(__file__).parent.parent / "seeds")
-    assert sent.built and sent.sent == (READER,)
-    assert (out / "brief-2024-07-29.html").is_file()
+    out.mkdir()
+    assert main(["send", "--out", str(out), "--date", "2024-07-29", *dry_run]) == 1
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and str(out / "brief-2024-07-29.html") in error
+    assert "run `digest brief` or `digest run` first" in error
+    assert list(out.iterdir()) == []  # nothing built, no .eml
+    assert server.handler.received == []
+    assert not Path(server.env["DIGEST_STATE_DIR"]).exists()  # the ledger was never opened
+
+
+def test_a_missing_pdf_is_named_when_it_is_to_be_attached(server: Server, out: Path) -> None:
+    (out / "brief-2024-07-29.pdf").unlink()
+    with pytest.raises(MissingBriefError) as raised:
+        send(server, out, attach_pdf=True)
+    assert str(out / "brief-2024-07-29.pdf") in str(raised.value)
+    assert "brief-2024-07-29.html" not in str(raised.value)
+    assert server.handler.received == [] and ledger_status(server) == {}
 
 
 # --- TLS and authentication --------------------------------------------------------------

@@ -189,7 +189,9 @@ def test_feeds_and_inbox_together_with_a_broken_feed_skipped_by_url(
     inbox.mkdir()
     shutil.copy(SEED_FILES[2], inbox / SEED_FILES[2].name)
     sources = SourceSettings(
-        inbox=inbox, feeds=tuple(site.url(p) for p in ("/rss", "/atom", "/down"))
+        inbox=inbox,
+        feeds=tuple(site.url(p) for p in ("/rss", "/atom", "/down")),
+        allow_private=True,
     )
     ran = run(smtp, tmp_path, DAY, sources)
     assert ran.status == SENT and ran.articles == 3 and len(smtp.handler.received) == 1
@@ -260,6 +262,31 @@ def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(
     assert main(args) == 0
     assert "every recipient has it now" in capsys.readouterr().err
     assert len(smtp.handler.received) == 2
+
+
+def test_bad_links_in_a_feed_are_skipped_by_url_and_the_brief_is_sent(
+    smtp: Server, tmp_path: Path, site: Site
+) -> None:
+    site.pages["/caf%C3%A9"] = Page(article_page("Japan and US upgrade ties", seed_text(1)))
+    site.pages["/moved"] = Page(status=302, location="http://[::1/x")
+    bad_host = "http://a..b.example/"
+    items = [
+        {"title": "Austin", "link": site.url("/a"), "content": as_html(seed_text(0))},
+        {"title": "Ties", "link": site.url("/café"), "summary": "Teaser."},
+        {"title": "Bad host", "link": bad_host, "summary": "Teaser."},
+        {"title": "Moved", "link": site.url("/moved"), "summary": "Teaser."},
+    ]
+    site.pages["/rss"] = Page(rss("Example News", items), "application/rss+xml")
+    (tmp_path / "inbox").mkdir()
+    config = tmp_path / "digest.toml"
+    config.write_text("[sources]\nallow_private = true  # the pages are on loopback\n")
+    code, err = digest_run(tmp_path, smtp, site, "--config", str(config))
+    assert code == 0 and "Traceback" not in err, err
+    assert len(smtp.handler.received) == 1 and site.hits("/caf%C3%A9") == 1
+    assert f"skipped {bad_host}: " in err and f"skipped {site.url('/moved')}: " in err
+    brief = json.loads(brief_paths(tmp_path / "out", DAY)["json"].read_text())
+    assert {s["name"] for s in brief["skipped"]} == {bad_host, site.url("/moved")}
+    assert {site.url("/a"), site.url("/café")} <= {s.get("url") for s in brief["sources"]}
 
 
 # --- kill -9 at every stage ------------------------------------------------------------------
@@ -358,3 +385,44 @@ def test_a_run_killed_at_any_stage_then_rerun_gives_one_brief_and_at_most_one_em
     assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
     with ledger(smtp) as runs:
         assert runs.get(DAY).status == SENT  # type: ignore[union-attr]
+
+
+def test_digest_run_takes_its_profile_title_and_length_from_the_brief_table(
+    smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "etc" / "digest.toml"
+    config.parent.mkdir()
+    config.write_text(
+        f'[sources]\ninbox = "{inbox}"\n[brief]\ntitle = "Morning Brief"\nlength = 3\n'
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["-q", "run", "--config", str(config), "--out", str(out), "--date", "2024-07-29"]) == 0
+    )
+    data = json.loads(brief_paths(out, DAY)["json"].read_text())
+    assert data["title"] == "Morning Brief"
+    assert sum(len(s["points"]) for s in data["sections"]) == 3
+    [message] = smtp.handler.received
+    assert message.parsed()["Subject"] == "Morning Brief — Monday, 29 July 2024"
+
+
+@pytest.mark.parametrize(
+    ("options", "title"), [([], "Daily Brief"), (["--profile", "seeds"], "US–Japan Alliance Brief")]
+)
+def test_digest_run_gets_the_generic_profile_unless_one_is_named(
+    smtp: Server,
+    tmp_path: Path,
+    inbox: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    title: str,
+) -> None:
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "out"
+    args = ["-q", "run", "--input", str(inbox), "--out", str(out), "--date", "2024-07-29"]
+    assert main([*args, *options]) == 0
+    [message] = smtp.handler.received
+    assert message.parsed()["Subject"] == f"{title} — Monday, 29 July 2024"

@@ -52,7 +52,7 @@ def hostile_brief() -> Brief:
         url="javascript:alert(1)",
     )
     return Brief(
-        title=load_profile().title,
+        title=load_profile("seeds").title,
         date=dt.date(2024, 7, 29),
         lead=(),
         sections=(Section("Command structure", (point,)),),

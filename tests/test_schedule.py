@@ -203,3 +203,51 @@ def test_the_real_daemon_runs_at_the_scheduled_minute_and_stops_on_sigterm(
     assert daemon.returncode == 0, err
     assert f"daily run at {at} local time" in err
     assert "next run at" in err and "stopped" in err and "sent to 1 recipient" in err
+
+
+def test_sigterm_stops_the_daemon_while_it_waits_for_run_lock(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(sorted(SEEDS.iterdir())[0], inbox / "a.txt")
+    lock = tmp_path / "state" / "run.lock"  # state/ beside out/
+    code = (
+        "import sys, time; from pathlib import Path; from digest.locks import file_lock\n"
+        "with file_lock(Path(sys.argv[1]), what='a digest run'):\n"
+        "    print('held', flush=True); time.sleep(120)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(lock)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    log = tmp_path / "schedule.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    # Never contacted: the run cannot start while the lock is held.
+    env |= {"DIGEST_MAIL_FROM": "d@example.org", "DIGEST_MAIL_TO": "a@example.org"}
+    daemon: subprocess.Popen[bytes] | None = None
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        now = dt.datetime.now().strftime("%H:%M")  # due this minute: caught up at start
+        with log.open("wb") as err:
+            daemon = subprocess.Popen(
+                [sys.executable, "-m", "digest", "schedule", "--at", now, "--input",
+                 str(inbox), "--out", str(tmp_path / "out")],
+                cwd=ROOT, env=env, stderr=err,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "waiting up to" not in log.read_text() and time.monotonic() < deadline:
+            assert daemon.poll() is None, log.read_text()
+            time.sleep(0.2)
+        assert f"for a digest run to finish (pid {holder.pid})" in log.read_text()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=15)  # today it waited for the lock up to 600 s
+        text = log.read_text()
+        assert daemon.returncode == 0, text
+        assert "stopped while waiting for a digest run" in text and "stopped" in text
+        assert "Traceback" not in text and not (tmp_path / "out").exists()
+        assert holder.poll() is None  # the holder kept its lock throughout
+    finally:
+        for process in (daemon, holder):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(10)
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -20,8 +20,7 @@ from digest.ingest import read_folder
 from digest.pipeline import build_brief
 from digest.render import EMAIL_LIMIT_BYTES
 from digest.stories import group
-
-from .conftest import SEEDS, SHARED
+from tests.conftest import SEEDS, SHARED
 
 DATE = dt.date(2024, 8, 1)
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.text import SumyTokenizer, article_sentences, sentence_spans, split_sentences, words
+from digest.corpus import is_quotable
+from digest.text import (
+    SumyTokenizer,
+    article_sentences,
+    content_stems,
+    sentence_spans,
+    split_sentences,
+    unsupported_script,
+    word_count,
+    words,
+)
 from tests.conftest import make_article
 
 
@@ -75,3 +85,94 @@ def test_every_span_is_a_slice_of_the_input_in_order(text: str) -> None:
         assert last <= start < end <= len(text)
         assert text[start:end].strip()
         last = end
+
+
+# --- Chinese, Japanese, Korean, Arabic ---------------------------------------------------
+
+
+def test_japanese_sentences_end_at_full_stops_that_have_no_space_after_them() -> None:
+    text = "北浜市で路面電車が開業した。利用者は二万人だった！本当に多いのか？残りの文"
+    assert split_sentences(text) == [
+        "北浜市で路面電車が開業した。",
+        "利用者は二万人だった！",
+        "本当に多いのか？",
+        "残りの文",
+    ]
+
+
+def test_a_japanese_quotation_that_the_sentence_goes_on_from_is_not_cut() -> None:
+    text = "市長は「街の顔になる。」と述べた。記者会見は短かった。"
+    assert split_sentences(text) == ["市長は「街の顔になる。」と述べた。", "記者会見は短かった。"]
+    assert split_sentences("「開業した。」記者会見は短かった。") == [
+        "「開業した。」",
+        "記者会見は短かった。",
+    ]
+
+
+def test_arabic_question_marks_and_urdu_full_stops_end_sentences() -> None:
+    text = "افتتحت المدينة مستشفى جديدا. هل سيكفي المستشفى؟ وقال الوزير إن العمل بدأ۔ نعم"
+    assert split_sentences(text) == [
+        "افتتحت المدينة مستشفى جديدا.",
+        "هل سيكفي المستشفى؟",
+        "وقال الوزير إن العمل بدأ۔",
+        "نعم",
+    ]
+
+
+def test_korean_sentences_split_on_spaced_punctuation() -> None:
+    text = "해림시가 도서관을 개관했다. 시장은 기뻐했다. 성공할까? 그렇다."
+    assert split_sentences(text) == [
+        "해림시가 도서관을 개관했다.",
+        "시장은 기뻐했다.",
+        "성공할까?",
+        "그렇다.",
+    ]
+
+
+def test_han_katakana_and_hangul_runs_become_character_pairs_and_hiragana_is_left_out() -> None:
+    assert words("北浜市の路面電車がニュースに") == (
+        "北浜",
+        "浜市",
+        "路面",
+        "面電",
+        "電車",
+        "ニュ",
+        "ュー",
+        "ース",
+    )
+    assert words("도서관은 새 책") == ("도서", "서관", "관은", "새", "책")
+    assert words("US基地2024年") == ("us", "基地", "2024", "年")
+
+
+def test_the_same_japanese_word_shares_tokens_across_different_sentences() -> None:
+    one = set(content_stems(words("建設費はおよそ三百億円で、国の補助金が半分を占めた。")))
+    two = set(content_stems(words("建設費は約三百億円で、その半分を国の補助金でまかなった。")))
+    assert {"建設", "設費", "三百", "百億", "億円", "補助", "助金", "半分"} <= one & two
+
+
+def test_chinese_and_japanese_count_a_word_for_every_two_characters() -> None:
+    assert word_count("北浜市で路面電車が開業した。") == 7  # 13 characters and a full stop
+    assert word_count("The U.S. troops, 54,000 of them.") == 6
+    assert word_count("해림시가 도서관을 개관했다.") == 3  # Korean puts spaces between words
+
+
+def test_sentences_of_scripts_without_capitals_can_be_quoted() -> None:
+    assert is_quotable(
+        "北浜市で新しい路面電車の路線が二十九日に開業し、初日から多くの市民が利用した。"
+    )
+    assert is_quotable("해림시가 29일 시내 중심가에 새로운 시립 도서관을 개관했다고 밝혔다.")
+    assert is_quotable(
+        "افتتحت مدينة النخيل يوم الاثنين مستشفى جديدا يضم ثلاثمائة سرير في وسط المدينة."
+    )
+    assert not is_quotable("hello there this is a sentence that starts in lower case.")
+    assert not is_quotable("北浜市で開業。")  # too short: 5 characters
+    assert not is_quotable("هل سيكفي المستشفى الجديد وحده لتلبية كل حاجات السكان في المدينة؟")
+    assert not is_quotable("北浜市の新しい路面電車は本当に市民の役に立つのだろうか？")
+
+
+def test_scripts_that_cannot_be_split_are_named() -> None:
+    assert unsupported_script("รัฐบาลไทยประกาศแผนการลงทุนใหม่ในวันนี้") == "Thai"
+    assert unsupported_script("सरकार ने आज नई योजना की घोषणा की।") == "Devanagari"
+    assert unsupported_script("北浜市で路面電車が開業した。") is None
+    assert unsupported_script("Привет, мир. Γειά σου. שלום. مرحبا. 안녕.") is None
+    assert unsupported_script("The Thai word for hello is สวัสดี, visitors learn.") is None

@@ -20,11 +20,11 @@ from digest.config import (
     load_profile,
 )
 from digest.corpus import OVERLAP, Corpus
-from digest.errors import NothingToBriefError
+from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Skipped, Story
-from digest.output import write_atomic
+from digest.output import write_all
 from digest.pdf import html_to_pdf
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
@@ -47,12 +47,18 @@ class Built:
 
 
 def default_input() -> Path:
-    """`./seeds` when it exists, else the seed articles shipped inside the package."""
-    local = Path("seeds")
-    if local.is_dir():
-        return local
-    packaged = Path(__file__).resolve().parent.parent / "seeds"
-    return packaged if packaged.is_dir() else local
+    """The seed articles shipped with digest, whatever the working directory.
+
+    A wheel carries them in the package (digest/seeds); an editable install reads the
+    repository's seeds/ beside the package."""
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package / "seeds", package.parent / "seeds"):
+        if folder.is_dir():
+            return folder
+    raise ConfigError(
+        f"the bundled seed articles are missing from {package}: reinstall digest, "
+        "or pass --input DIR"
+    )
 
 
 def brief_paths(out: Path, date: dt.date) -> dict[str, Path]:
@@ -67,6 +73,7 @@ def build_brief(
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
     length: int | None = None,
+    pages: int = MAX_PAGES,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Built:
     """Read the articles, brief them, render every edition and write them to `out`."""
@@ -88,6 +95,7 @@ def build_brief(
         profile=profile,
         method=method,
         length=length,
+        pages=pages,
         where=str(input_dir),
     )
 
@@ -132,10 +140,9 @@ def build_from_articles(
             log.warning("the brief runs to %d pages, over the %d asked for", laid_out, pages)
     stage("rendering")
     files = brief_paths(out, date)
-    for n, (ext, path) in enumerate(files.items()):
-        write_atomic(path, editions[ext])
-        if n == 0:
-            stage("writing")
+    write_all(
+        {path: editions[ext] for ext, path in files.items()}, after_first=lambda: stage("writing")
+    )
     return Built(brief, files, laid_out, day.ingested)
 
 
@@ -160,7 +167,8 @@ class Day:
         exclude: Sequence[str] = (),
     ) -> Day:
         corpus = _excluding(Corpus.of(articles), articles, exclude)
-        found = order_stories(find_stories(articles), articles)
+        openings = {s.article: s.text for s in corpus.sentences if s.position == 0}
+        found = order_stories(find_stories(articles, openings=openings), articles)
         story_of = {a: s.n for s in found for a in s.articles}
         condensed = [
             replace(a, story=story_of[a.index], summary=condense(corpus.subset({a.index})))
@@ -172,9 +180,10 @@ class Day:
     def plan(self, *, pages: int, laid_out: int | None = None) -> budget.Plan:
         """The page budget's plan; given a first layout's length, the corrective one."""
         sources = [len(s.articles) for s in self.stories]
+        skipped = len(self.ingested.skipped)
         if laid_out is None:
-            return budget.plan(sources, pages=pages)
-        return budget.shrink(sources, pages=pages, laid_out=laid_out)
+            return budget.plan(sources, pages=pages, skipped=skipped)
+        return budget.shrink(sources, pages=pages, skipped=skipped, laid_out=laid_out)
 
     def brief(self, plan: budget.Plan, *, date: dt.date, length: int | None) -> Brief:
         """Points for the stories the plan shows, composed into a brief."""
@@ -186,7 +195,7 @@ class Day:
             if not (alone and self.profile.sections):  # shown under its headline:
                 corpus = _without(corpus, story.headline)  # not quoted twice
             log.info("story %d: ranking %d sentences", story.n, len(corpus.sentences))
-            ranking = rank(corpus, method=self.method)
+            ranking = rank(corpus, method=self.method, words=None if alone else words)
             share = None if length is None else max(1, round(length * words / total))
             points = _points(corpus, ranking, self.profile, length=share, words=words, alone=alone)
             chosen.append(Chosen(story, points, corpus))
@@ -200,6 +209,13 @@ class Day:
             unshown=self.stories[len(chosen) :],
             listed=plan.listed,
         )
+
+
+def printed_texts(brief: Brief) -> list[str]:
+    """What a reader of the printed brief saw, which counts as sent for tomorrow's
+    novelty: the points in full, and the headlines listed under More stories."""
+    listed = [s.headline for s in brief.stories if not s.shown][: brief.listed]
+    return [p.text for p in brief.points] + listed
 
 
 def _without(corpus: Corpus, text: str) -> Corpus:

@@ -22,10 +22,10 @@ from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
 from digest.delivery import Outcome, Transport
 from digest.errors import NothingToBriefError, PartialDeliveryError
 from digest.gather import gather
-from digest.locks import file_lock
+from digest.locks import GaveUp, file_lock
 from digest.methods import DEFAULT_METHOD
 from digest.output import write_atomic
-from digest.pipeline.build import brief_paths, build_from_articles
+from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
 from digest.pipeline.publish import Sent, send_brief
 from digest.run_ledger import RunLedger
 from digest.schedule import Clock, Daemon
@@ -59,11 +59,14 @@ def run_once(
     settings: MailSettings,
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
+    length: int | None = None,
+    pages: int = MAX_PAGES,
     force: bool = False,
     attach_pdf: bool = False,
     transport: Transport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     lock_wait: float = 0.0,
+    give_up: Callable[[], bool] | None = None,
     pause_at: str | None = None,
 ) -> Ran:
     """One daily run: gather what is new, brief it, write the files, send it, record it.
@@ -71,13 +74,14 @@ def run_once(
     A date already sent (or found to have nothing new) is not done again unless `force`.
     Safe to kill at any point: the next run of the date resumes from the run ledger
     (`digest.run_ledger`), and the delivery ledger stops a second email (`digest.deliveries`).
+    `give_up()` is asked while waiting for run.lock; True ends the wait (locks.GaveUp).
     `pause_at` names a stage at which to wait to be killed (tests only).
     """
     _check_run(sources, settings)
     state = state_dir(out, settings.state_dir)
     stage = _pause_hook(pause_at, state)
     with (
-        file_lock(state / RUN_LOCK, what="a digest run", wait=lock_wait),
+        file_lock(state / RUN_LOCK, what="a digest run", wait=lock_wait, give_up=give_up),
         RunLedger.in_folder(state) as ledger,
     ):
         record = ledger.get(date)
@@ -93,6 +97,8 @@ def run_once(
                 sources=sources,
                 profile=profile,
                 method=method,
+                length=length,
+                pages=pages,
                 force=force,
                 stage=stage,
             )
@@ -161,6 +167,8 @@ def _brief_for_run(
     sources: SourceSettings,
     profile: Profile | None,
     method: str,
+    length: int | None,
+    pages: int,
     force: bool,
     stage: Callable[[str], None],
 ) -> tuple[Mapping[str, Path], int] | Ran:
@@ -189,6 +197,8 @@ def _brief_for_run(
             out=out,
             date=date,
             method=method,
+            length=length,
+            pages=pages,
             profile=_previously(profile or load_profile(), ledger.last_sent(before=date)),
             exclude=ledger.sent_points(besides=date, since=date - RECALL),
             where="the new articles",
@@ -204,7 +214,7 @@ def _brief_for_run(
     ledger.built(
         date,
         articles=fresh.articles,
-        points=[p.text for p in built.brief.points],
+        points=printed_texts(built.brief),
         files=built.files,
     )
     return built.files, len(fresh.articles)
@@ -281,6 +291,8 @@ def serve(
     settings: MailSettings,
     profile: Profile | None = None,
     method: str = DEFAULT_METHOD,
+    length: int | None = None,
+    pages: int = MAX_PAGES,
     attach_pdf: bool = False,
     clock: Clock | None = None,
     transport: Transport | None = None,
@@ -289,21 +301,26 @@ def serve(
     _check_run(sources, settings)
 
     def job(date: dt.date) -> None:
-        log.info(
-            describe(
-                run_once(
-                    out=out,
-                    date=date,
-                    sources=sources,
-                    settings=settings,
-                    profile=profile,
-                    method=method,
-                    attach_pdf=attach_pdf,
-                    transport=transport,
-                    lock_wait=DAEMON_LOCK_WAIT,
-                )
+        try:
+            ran = run_once(
+                out=out,
+                date=date,
+                sources=sources,
+                settings=settings,
+                profile=profile,
+                method=method,
+                length=length,
+                pages=pages,
+                attach_pdf=attach_pdf,
+                transport=transport,
+                lock_wait=DAEMON_LOCK_WAIT,
+                give_up=lambda: daemon.stopping,  # SIGTERM ends the wait for run.lock
             )
-        )
+        except GaveUp as exc:
+            day = date.isoformat()
+            log.warning("%s: %s; not run (start again, or use digest run --date %s)", day, exc, day)
+            return
+        log.info(describe(ran))
 
     daemon = Daemon(job, at=at, timezone=timezone, catch_up=catch_up, clock=clock)
     with file_lock(state_dir(out, settings.state_dir) / DAEMON_LOCK, what="digest schedule"):

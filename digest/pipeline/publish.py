@@ -16,9 +16,9 @@ from digest.config import (
 )
 from digest.deliveries import DeliveryLedger, Entry, state_dir
 from digest.delivery import Outcome, Transport, deliver
-from digest.errors import MailError, PartialDeliveryError
+from digest.errors import MailError, MissingBriefError, PartialDeliveryError
 from digest.output import write_atomic
-from digest.pipeline.build import brief_paths, build_brief, default_input
+from digest.pipeline.build import brief_paths
 from digest.smtp import SmtpTransport
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ class Sent:
     sent: tuple[str, ...] = ()  # accepted by the server in this run
     skipped: tuple[str, ...] = ()  # sent by an earlier run: not sent again
     eml: Path | None = None  # --dry-run: the message was written here instead
-    built: bool = False  # the brief was missing and was built first
 
 
 def send_brief(
@@ -43,12 +42,11 @@ def send_brief(
     attach_pdf: bool = False,
     dry_run: bool = False,
     force: bool = False,
-    input_dir: Path | None = None,
     transport: Transport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     now: dt.datetime | None = None,
 ) -> Sent:
-    """Email the brief of `date` once per recipient (building it first if it is missing).
+    """Email the brief of `date` once per recipient; a date with no brief is an error.
 
     `to` overrides the configured recipients; each mailbox counts once, whatever its case.
     Every delivery is recorded in the delivery ledger (see `digest.deliveries` for the
@@ -59,7 +57,7 @@ def send_brief(
     settings.require("sender")
     if not recipients:
         settings.require("to")
-    edition, built = _edition(out, date, attach_pdf=attach_pdf, input_dir=input_dir)
+    edition = _edition(out, date, attach_pdf=attach_pdf)
     message_id = mail.message_id(date, recipients, settings.sender_address, edition.fingerprint)
     headers = mail.Headers(
         sender=str(settings.sender),
@@ -72,14 +70,14 @@ def send_brief(
     if dry_run:
         eml = out / f"brief-{date.isoformat()}.eml"
         write_atomic(eml, mail.compose_message(edition, headers).as_bytes())
-        return Sent(date, message_id, eml=eml, built=built)
+        return Sent(date, message_id, eml=eml)
     transport = transport or SmtpTransport.from_settings(settings)
     with DeliveryLedger.in_folder(state_dir(out, settings.state_dir)) as ledger:
         claim = ledger.claim(date, recipients, message_id=message_id, force=force)
         if claim.unknown:
             raise MailError(_unknown_outcome(date, claim.unknown))
         if not claim.send:
-            return Sent(date, message_id, skipped=claim.sent, built=built)
+            return Sent(date, message_id, skipped=claim.sent)
         outcome = _deliver_recorded(
             ledger,
             _wire(ledger, edition, replace(headers, recipients=claim.send), date),
@@ -91,19 +89,20 @@ def send_brief(
             sleep=sleep,
         )
     _verdict(date, message_id, outcome)
-    return Sent(date, message_id, sent=outcome.accepted, skipped=claim.sent, built=built)
+    return Sent(date, message_id, sent=outcome.accepted, skipped=claim.sent)
 
 
-def _edition(
-    out: Path, date: dt.date, *, attach_pdf: bool, input_dir: Path | None
-) -> tuple[mail.Edition, bool]:
+def _edition(out: Path, date: dt.date, *, attach_pdf: bool) -> mail.Edition:
+    """The brief's files for `date`; sending never builds one (nothing is sent or recorded)."""
     files = brief_paths(out, date)
     needed = ("html", "txt", "json", "pdf") if attach_pdf else ("html", "txt", "json")
-    missing = [ext for ext in needed if not files[ext].is_file()]
+    missing = [str(files[ext]) for ext in needed if not files[ext].is_file()]
     if missing:
-        log.info("no brief for %s in %s yet: building it", date.isoformat(), out)
-        build_brief(input_dir=input_dir or default_input(), out=out, date=date)
-    return mail.read_edition(files, with_pdf=attach_pdf), bool(missing)
+        raise MissingBriefError(
+            f"no brief for {date.isoformat()} to send: {', '.join(missing)} missing; "
+            "run `digest brief` or `digest run` first"
+        )
+    return mail.read_edition(files, with_pdf=attach_pdf)
 
 
 def _wire(
