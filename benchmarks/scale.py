@@ -6,7 +6,8 @@ an article is varied (a different subset and order of its sentences), so no two 
 are identical and ingest's duplicate check does not shrink the input.
 
 For each size it reports wall time and peak traced memory (tracemalloc, a second pass)
-for each stage — ingest, sentences, summarize, compose, render — and the ratios between
+for each stage — ingest, stories (sentences, grouping, each article's summary), summarize
+(the shown stories' points, composed), render — and the ratios between
 sizes. sumy's LexRank runs on the same input where it can finish (it compares every pair
 of sentences), and digest's summarize stage is reported as a ratio to it.
 
@@ -29,17 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from digest import render
-from digest.compose import compose, section_of
 from digest.config import load_profile
 from digest.corpus import Corpus
 from digest.ingest import read_folder
 from digest.pdf import html_to_pdf
-from digest.summarize import rank, select
+from digest.pipeline.build import Day
+from digest.summarize import rank
 from digest.text import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench" / "duc2004"
-STAGES = ("ingest", "sentences", "summarize", "compose", "render")
+STAGES = ("ingest", "stories", "summarize", "render")
 LEXRANK_MAX_SENTENCES = 4000  # beyond this sumy's all-pairs LexRank runs for many minutes
 
 
@@ -57,40 +58,22 @@ def make_articles(bench: Path, count: int, target: Path, *, seed: int = 7) -> No
 
 
 def run_stages(folder: Path, measure: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
-    profile = load_profile()
+    profile = load_profile("generic")
     ingested = measure("ingest", lambda: read_folder(folder, max_bytes=10**7))
-    corpus = measure("sentences", lambda: _sentences(ingested.articles))
-    points = measure(
-        "summarize",
-        lambda: select(
-            corpus,
-            rank(corpus),
-            words=380,
-            minimum=2,
-            ceiling=480,
-            group=lambda s: section_of(s.text, profile),
-        ),
+    day = measure(
+        "stories",  # sentences, grouping into stories, each article's own summary
+        lambda: Day.of(ingested.articles, ingested.skipped, profile=profile, method="coverage"),
     )
     brief = measure(
-        "compose",
-        lambda: compose(
-            points,
-            corpus=corpus,
-            articles=ingested.articles,
-            profile=profile,
-            date=dt.date(2024, 7, 29),
-            method="coverage",
-        ),
+        "summarize",  # the shown stories' points, composed
+        lambda: day.brief(day.plan(pages=2), date=dt.date(2024, 7, 29), length=None),
     )
     measure("render", lambda: _render(brief))
-    return {"articles": len(ingested.articles), "sentences": len(corpus.sentences)}
-
-
-def _sentences(articles: Any) -> Corpus:
-    corpus = Corpus.of(articles)
-    corpus.vectors  # noqa: B018  (the statistics are part of this stage)
-    corpus.postings  # noqa: B018
-    return corpus
+    return {
+        "articles": len(ingested.articles),
+        "sentences": len(day.corpus.sentences),
+        "stories": len(day.stories),
+    }
 
 
 def _render(brief: Any) -> None:

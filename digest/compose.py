@@ -299,6 +299,8 @@ def _figure_sources(corpus: Corpus, anchor: int, where: list[int]) -> tuple[int,
 
 
 def _is_key(figure: str, text: str) -> bool:
+    if re.search(rf"(?<![\w.,]){re.escape(figure)}[a-z]", text.lower()):
+        return False  # an ordinal or a code: "20th century", "5G"
     bare = figure.replace(",", "")
     if _YEAR.match(bare):
         return False  # a year is a date, not a figure
@@ -341,6 +343,8 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
             bare.lower() in STOPWORDS or _WEEKDAYS_MONTHS.match(bare)
         ):
             break
+        if unit and re.search(r"(?:ed|ing)$", bare):
+            break  # most likely a verb: "355 inventions included dynamite"
         unit.append(match[0])
         if bare != word:
             break  # punctuation closes the phrase

@@ -176,6 +176,9 @@ class MoreView:
 def view(brief: Brief) -> dict[str, Any]:
     shown = _shown_sources(brief)
     in_shown_stories = {a for s in brief.stories if s.shown for a in s.articles}
+    if not brief.stories:  # a brief made without grouping: all its sources are one story
+        in_shown_stories = {a.index for a in brief.sources}
+    quoted = {p.text for p in brief.points}
     unshown = [s for s in brief.stories if not s.shown]
     return {
         "brief": brief,
@@ -184,7 +187,7 @@ def view(brief: Brief) -> dict[str, Any]:
         "lead": brief.lead,
         "sections": _body(brief),
         "key_figures": brief.key_figures,
-        "sources": [_source_view(a) for a in brief.sources if a.index in shown],
+        "sources": [_source_view(a, quoted) for a in brief.sources if a.index in shown],
         "unlisted": len(in_shown_stories - shown),
         "more": [MoreView(s.headline, len(s.articles)) for s in unshown[: brief.listed]],
         "more_unlisted": len(unshown) - brief.listed,
@@ -225,13 +228,15 @@ def _tally(brief: Brief) -> str:
     return f"{points} points quoted from {cited} sources"
 
 
-def _source_view(article: Article) -> SourceView:
+def _source_view(article: Article, quoted: set[str]) -> SourceView:
+    """A printed source entry. Its summary leaves out what the brief already quotes as a
+    point (the JSON edition keeps the whole summary)."""
     where = article.url or (article.path.name if article.path else "")
     published = article.published.strftime("%-d %B %Y") if article.published else ""
     # A title made from the opening sentence says less than the article's own summary.
     derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)
-    title = "" if derived and article.summary else short_title(article.title)
-    summary = " ".join(article.summary)
+    summary = " ".join(sentence for sentence in article.summary if sentence not in quoted)
+    title = "" if derived and summary else short_title(article.title)
     byline = ", ".join(part for part in (article.outlet, published) if part)
     return SourceView(article.index, title, byline, where, summary)
 

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from digest.budget import plan
 from digest.compose import _in_context
 from digest.ingest import read_folder
+from digest.models import Article
 from digest.pipeline import build_brief
 from digest.render import EMAIL_LIMIT_BYTES
 from digest.stories import group
@@ -157,6 +158,11 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
             "54,000 US military personnel",
         ),
         ("Police said 12 people killed in the blast were civilians.", "12", "12 people"),
+        (
+            "The Nobel Prizes were endowed by Alfred Nobel, whose 355 inventions included dynamite.",
+            "355",
+            "355 inventions",
+        ),
     ],
 )
 def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str) -> None:
@@ -166,6 +172,13 @@ def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str
     last = found.split()[-1].lower()
     assert not re.fullmatch(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day", last)
     assert last not in {"had", "has", "is", "was", "were", "killed"}
+
+
+def test_ordinals_are_not_key_figures() -> None:
+    from digest.compose import _is_key
+
+    assert not _is_key("20", "There is room on the 20th century honor roll of writers.")
+    assert _is_key("20", "His works were translated into more than 20 languages.")
 
 
 def test_the_page_plan_shows_fewer_stories_than_a_large_day_has() -> None:
@@ -231,3 +244,63 @@ def test_a_day_of_35_stories_fits_its_pages(tmp_path: Path) -> None:
     # Every article read is in the JSON, in exactly one story.
     in_stories = sorted(n for s in data["stories"] for n in s["sources"])
     assert in_stories == list(range(1, len(data["sources"]) + 1))
+
+
+def test_grouping_compares_candidates_not_all_pairs() -> None:
+    """2,000 articles on 200 topics: pairs are found through distinctive words only."""
+    from digest.stories import DEFAULT, _candidate_similarities, _stems, _vectors
+
+    rng = random.Random(9)
+    common = [f"common{k}" for k in range(300)]  # words every topic uses
+    topics = [[f"topic{t}word{k}" for k in range(25)] for t in range(200)]
+    articles, truth = [], []
+    for n in range(2000):
+        topic = n % 200
+        text = " ".join(
+            rng.choice(topics[topic]) if rng.random() < 0.4 else rng.choice(common)
+            for _ in range(120)
+        )
+        articles.append(Article(index=n + 1, title="t", paragraphs=(text + ".",)))
+        truth.append(topic)
+    stems = [_stems(a, DEFAULT.words) for a in articles]
+    pairs = _candidate_similarities(_vectors(stems, DEFAULT), DEFAULT.probe)
+    assert len(pairs) < 25 * len(articles)  # all pairs would be 1,999,000
+    found = group(articles)
+    story_of = {i: s for s, members in enumerate(found) for i in members}
+    for i in range(0, 2000, 97):  # articles of one topic end in one story
+        assert story_of[i] == story_of[i + 200 if i + 200 < 2000 else i - 200]
+    assert len(found) == 200
+
+
+def test_a_profile_with_sections_takes_its_story_and_the_others_follow(
+    two_stories: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    from digest.config import load_profile
+
+    folder, _ = two_stories
+    for seed in SEEDS.iterdir():
+        shutil.copy(seed, folder / seed.name)
+    profile = load_profile("seeds")
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE, profile=profile)
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    profiled = [s for s in data["sections"] if "story" not in s]
+    own = [s for s in data["sections"] if "story" in s]
+    assert profiled and {s["title"] for s in profiled} <= {
+        *(spec.title for spec in profile.sections),
+        profile.other,
+    }
+    # The seeds' story fills the profile's sections; flood and chess are stories of their
+    # own, after them, each under its headline.
+    seed_sources = {
+        s["n"]
+        for s in data["sources"]
+        if s["path"].rsplit("/", 1)[-1] in {p.name for p in SEEDS.iterdir()}
+    }
+    for section in profiled:
+        assert all(p["quoted_from"] in seed_sources for p in section["points"])
+    assert len(own) == 2
+    assert data["sections"].index(own[0]) > data["sections"].index(profiled[-1])
+    text = " ".join(built.files["txt"].read_text("utf-8").split())
+    assert "OTHER STORIES" in text
+    assert text.index("OTHER STORIES") < text.index(" ".join(own[0]["title"].split()[:6]))
+    assert "Other stories" in built.files["html"].read_text("utf-8")

@@ -190,14 +190,20 @@ class Day:
         chosen = []
         total = sum(plan.words) or 1
         for story, words in zip(self.stories, plan.words, strict=False):
-            corpus = self.corpus.subset(set(story.articles))
+            whole = self.corpus.subset(set(story.articles))
             alone = len(self.stories) == 1
-            if not (alone and self.profile.sections):  # shown under its headline:
-                corpus = _without(corpus, story.headline)  # not quoted twice
-            log.info("story %d: ranking %d sentences", story.n, len(corpus.sentences))
-            ranking = rank(corpus, method=self.method, words=None if alone else words)
             share = None if length is None else max(1, round(length * words / total))
-            points = _points(corpus, ranking, self.profile, length=share, words=words, alone=alone)
+            # A story shown under its headline does not quote it again, unless the
+            # headline is all it has to say.
+            headed = not (alone and self.profile.sections)
+            for corpus in (_without(whole, story.headline), whole) if headed else (whole,):
+                log.info("story %d: ranking %d sentences", story.n, len(corpus.sentences))
+                ranking = rank(corpus, method=self.method, words=None if alone else words)
+                points = _points(
+                    corpus, ranking, self.profile, length=share, words=words, alone=alone
+                )
+                if points:
+                    break
             chosen.append(Chosen(story, points, corpus))
         return compose(
             chosen,
