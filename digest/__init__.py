@@ -18,6 +18,7 @@ from digest.errors import (
     MailError,
     MissingBriefError,
     NothingToBriefError,
+    PartialDeliveryError,
     RenderError,
 )
 from digest.methods import DEFAULT_METHOD, METHODS
@@ -37,6 +38,7 @@ __all__ = [
     "MailError",
     "MissingBriefError",
     "NothingToBriefError",
+    "PartialDeliveryError",
     "Point",
     "Profile",
     "RenderError",

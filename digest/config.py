@@ -20,9 +20,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from digest.addresses import unique
 from digest.errors import ConfigError
 
 OTHER_SECTION = "Other developments"
+# What str.splitlines() splits on, as the email package does when it refuses a header.
+_LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ def parse_profile(text: str, *, source: str) -> Profile:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
     _no_unknown(data, _PROFILE_KEYS, source)
     title = _text(data, "title", source)
+    if _LINE_BREAK.search(title):
+        raise ConfigError(
+            f"{source}: 'title' holds a line break (CR or LF); it is the email's subject, "
+            "so write it on one line"
+        )
     raw_sections = data.get("sections", [])
     if not isinstance(raw_sections, list):
         raise ConfigError(f"{source}: 'sections' must be [[sections]] tables with title and terms")
@@ -157,6 +165,10 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 #     to = ["a@example.org"]           # DIGEST_MAIL_TO (comma-separated); `send --to` wins
 #     ca_file = "/etc/ssl/our-ca.pem"  # DIGEST_SMTP_CA_FILE: trust this CA instead of the system's
 #     timeout = 30                     # DIGEST_SMTP_TIMEOUT: seconds per connect and command
+#     data_timeout = 600               # DIGEST_SMTP_DATA_TIMEOUT: seconds for the final answer
+#                                      # to the message (RFC 5321 allows the server 10 minutes)
+#     session_timeout = 1200           # DIGEST_SMTP_SESSION_TIMEOUT: seconds for a whole session,
+#                                      # longer than data_timeout
 #     list_unsubscribe = "<mailto:leave@example.org>, <https://example.org/leave>"
 #     list_unsubscribe_post = true     # adds List-Unsubscribe-Post: List-Unsubscribe=One-Click
 #
@@ -190,6 +202,8 @@ _MAIL_SOURCES = {
     "to": ("DIGEST_MAIL_TO", "to"),
     "ca_file": ("DIGEST_SMTP_CA_FILE", "ca_file"),
     "timeout": ("DIGEST_SMTP_TIMEOUT", "timeout"),
+    "data_timeout": ("DIGEST_SMTP_DATA_TIMEOUT", "data_timeout"),
+    "session_timeout": ("DIGEST_SMTP_SESSION_TIMEOUT", "session_timeout"),
     "list_unsubscribe": ("", "list_unsubscribe"),
     "list_unsubscribe_post": ("", "list_unsubscribe_post"),
 }
@@ -209,6 +223,8 @@ class MailSettings:
     to: tuple[str, ...] = ()
     ca_file: Path | None = None
     timeout: float = 30.0
+    data_timeout: float = 600.0
+    session_timeout: float = 1200.0
     list_unsubscribe: str | None = None
     list_unsubscribe_post: bool = False
     state_dir: Path | None = None
@@ -294,6 +310,14 @@ def _mail_settings(
             "password would cross the network in clear; use starttls or ssl"
         )
     ca_file = get("ca_file", _optional_text)
+    data_timeout = get("data_timeout", lambda v, w: _number(v, w, float, 1, 3600), 600.0)
+    session_timeout = get("session_timeout", lambda v, w: _number(v, w, float, 1, 86400), 1200.0)
+    if session_timeout <= data_timeout:
+        raise ConfigError(
+            f"mail setting 'session_timeout' ({session_timeout:g} s) must be longer than "
+            f"'data_timeout' ({data_timeout:g} s): raise DIGEST_SMTP_SESSION_TIMEOUT or "
+            "'session_timeout' in the [mail] table"
+        )
     state_dir = env.get("DIGEST_STATE_DIR", "").strip()
     return MailSettings(
         host=get("host", _optional_text),
@@ -305,7 +329,9 @@ def _mail_settings(
         to=get("to", parse_addresses, ()),
         ca_file=Path(ca_file) if ca_file else None,
         timeout=get("timeout", lambda v, w: _number(v, w, float, 1, 600), 30.0),
-        list_unsubscribe=get("list_unsubscribe", _optional_text),
+        data_timeout=data_timeout,
+        session_timeout=session_timeout,
+        list_unsubscribe=get("list_unsubscribe", _one_line),
         list_unsubscribe_post=get("list_unsubscribe_post", _flag, False),
         state_dir=Path(state_dir) if state_dir else None,
         source=source,
@@ -320,7 +346,7 @@ def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
         raise ConfigError(f"{where}: must be addresses, comma-separated or a list of strings")
-    addresses = tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
+    addresses = unique(i for i in items if i.strip())
     for address in addresses:
         if not _ADDRESS.fullmatch(address):
             raise ConfigError(f"{where}: {address!r} is not an email address like name@example.org")
@@ -328,12 +354,20 @@ def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _sender(value: Any, where: str) -> str:
-    text = _optional_text(value, where)
+    text = _one_line(value, where)
     if not _ADDRESS.fullmatch(parseaddr(text)[1]):
         raise ConfigError(
             f"{where}: {text!r} is not an address like "
             "'Digest <digest@example.org>' or digest@example.org"
         )
+    return text
+
+
+def _one_line(value: Any, where: str) -> str:
+    """Text for a mail header: a line break in it would start a header of its own."""
+    text = _optional_text(value, where)
+    if _LINE_BREAK.search(text):
+        raise ConfigError(f"{where}: {text!r} holds a line break (CR or LF); write it on one line")
     return text
 
 

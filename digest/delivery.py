@@ -1,37 +1,30 @@
-"""Hand a message to a mail server: bytes + envelope → accepted, or a MailError.
+"""Hand a message to a mail server, with retries: bytes + envelope → an Outcome per recipient.
 
-A `Transport` makes one attempt. `SmtpTransport` speaks SMTP with `smtplib`, over TLS
-verified by `ssl.create_default_context()` (or implicit TLS, or plain for a local relay),
-with one timeout for the connection and every command. `MemoryTransport` keeps messages
-in a list, for tests and for callers that want to see what would be sent.
+A `Transport` makes one attempt and says what became of each recipient (an `Outcome`):
+accepted, refused (a 5xx answer, or an address the server cannot take), deferred (a 4xx
+answer, or a failure before the message was handed over, that may pass) or unknown (the
+whole message was handed over and no final answer came: the server may have taken it).
+A failure of the whole attempt before any recipient was decided (no connection, TLS,
+login) is raised as a MailError, or a TransientMailError when it may pass.
+`SmtpTransport` (in `digest.smtp`) speaks SMTP; `MemoryTransport` keeps messages in a
+list, for tests and for callers that want to see what would be sent.
 
-`deliver` retries what may pass — a 4xx reply, a dropped connection, a timeout — a
-bounded number of times, sleeping with exponential backoff and jitter between tries
-(the sleep and the random source are injectable). Permanent failures — a 5xx reply,
-failed authentication, a certificate that does not verify — are raised at once.
+`deliver` tries again, a bounded number of times with exponential backoff and jitter (the
+sleep and the random source are injectable), only the recipients that were deferred. An
+unknown outcome is never retried: the caller's ledger keeps it `pending` (at most once).
 Every try sends the same bytes, so the same Message-ID.
-
-A connection lost after the whole message was sent but before the server answered leaves
-the outcome unknown (the server may have taken it); the error says so in
-`MailError.outcome_unknown`, and the caller's ledger keeps such deliveries `pending`.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
-import smtplib
-import socket
-import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
-from digest.config import MailSettings
-from digest.errors import ConfigError, MailError, TransientMailError
+from digest.errors import MailError, TransientMailError
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +33,37 @@ BASE_DELAY = 2.0  # seconds before the first retry; doubled each time
 MAX_DELAY = 60.0
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of each recipient; the mappings give the server's answer or the reason."""
+
+    accepted: tuple[str, ...] = ()
+    refused: Mapping[str, str] = field(default_factory=dict)
+    deferred: Mapping[str, str] = field(default_factory=dict)
+    unknown: Mapping[str, str] = field(default_factory=dict)
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(
+            self.accepted + other.accepted,
+            {**self.refused, **other.refused},
+            {**self.deferred, **other.deferred},
+            {**self.unknown, **other.unknown},
+        )
+
+    @classmethod
+    def failed(cls, recipients: Iterable[str], error: MailError) -> Outcome:
+        """The same verdict for every recipient of an attempt that failed as a whole."""
+        reasons = {r: str(error) for r in recipients}
+        if error.outcome_unknown:
+            return cls(unknown=reasons)
+        if isinstance(error, TransientMailError):
+            return cls(deferred=reasons)
+        return cls(refused=reasons)
+
+
 class Transport(Protocol):
-    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> dict[str, str]:
-        """Make one attempt; return the refused recipients with the server's answer."""
+    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> Outcome:
+        """Make one attempt; raise MailError only when it failed before any recipient."""
         ...
 
 
@@ -55,20 +76,25 @@ class Envelope:
 
 @dataclass
 class MemoryTransport:
-    """Keeps what it is given. `failures` are raised first, one per call, in order."""
+    """Keeps what it is given. `failures` are raised first, one per call, in order;
+    `refuse` answers for a recipient on every attempt (4xx: deferred, else refused)."""
 
     failures: list[MailError] = field(default_factory=list)
     refuse: Mapping[str, str] = field(default_factory=dict)
     sent: list[Envelope] = field(default_factory=list)
 
-    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> dict[str, str]:
+    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> Outcome:
         if self.failures:
             raise self.failures.pop(0)
         accepted = tuple(r for r in recipients if r not in self.refuse)
-        if not accepted:
-            raise MailError("every recipient was refused")
-        self.sent.append(Envelope(sender, accepted, message))
-        return {r: self.refuse[r] for r in recipients if r in self.refuse}
+        if accepted:
+            self.sent.append(Envelope(sender, accepted, message))
+        answers = {r: self.refuse[r] for r in recipients if r in self.refuse}
+        return Outcome(
+            accepted,
+            refused={r: a for r, a in answers.items() if not a.startswith("4")},
+            deferred={r: a for r, a in answers.items() if a.startswith("4")},
+        )
 
 
 def deliver(
@@ -80,24 +106,35 @@ def deliver(
     attempts: int = ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
     jitter: Callable[[], float] = random.random,
-) -> dict[str, str]:
-    """Send with retries; return the refused recipients, or raise the last MailError."""
-    unknown = False
+) -> Outcome:
+    """Send, retrying the deferred recipients; what is still deferred at the end is refused."""
+    if attempts < 1:
+        raise MailError("no attempt was made: attempts must be at least 1")
+    done = Outcome()
+    todo = tuple(recipients)
     for attempt in range(1, attempts + 1):
         try:
-            return transport.send(message, sender=sender, recipients=recipients)
-        except TransientMailError as exc:
-            unknown = unknown or exc.outcome_unknown
-            if attempt == attempts:
-                raise MailError(
-                    f"gave up after {attempts} attempts: {exc}", outcome_unknown=unknown
-                ) from exc
-            delay = backoff(attempt, jitter)
-            log.warning(
-                "attempt %d of %d failed: %s; retrying in %.1f s", attempt, attempts, exc, delay
-            )
-            sleep(delay)
-    raise MailError("no attempt was made: attempts must be at least 1")
+            got = transport.send(message, sender=sender, recipients=todo)
+        except MailError as exc:
+            got = Outcome.failed(todo, exc)
+        done += Outcome(got.accepted, got.refused, unknown=got.unknown)
+        todo = tuple(got.deferred)
+        if not todo:
+            return done
+        if attempt == attempts:
+            last = f"gave up after {attempts} attempts"
+            return done + Outcome(refused={r: f"{last}: {a}" for r, a in got.deferred.items()})
+        delay = backoff(attempt, jitter)
+        log.warning(
+            "attempt %d of %d: not accepted yet for %s (%s); retrying in %.1f s",
+            attempt,
+            attempts,
+            ", ".join(todo),
+            _reasons(got.deferred),
+            delay,
+        )
+        sleep(delay)
+    return done
 
 
 def backoff(attempt: int, jitter: Callable[[], float] = random.random) -> float:
@@ -106,163 +143,5 @@ def backoff(attempt: int, jitter: Callable[[], float] = random.random) -> float:
     return ceiling / 2 + jitter() * ceiling / 2
 
 
-@dataclass(frozen=True)
-class SmtpTransport:
-    host: str
-    port: int = 587
-    security: str = "starttls"
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    timeout: float = 30.0
-    context: ssl.SSLContext | None = None  # verifying default context when None
-
-    @classmethod
-    def from_settings(
-        cls, settings: MailSettings, *, context: ssl.SSLContext | None = None
-    ) -> SmtpTransport:
-        settings.require("host")
-        if settings.user and not settings.password:
-            raise ConfigError(
-                "DIGEST_SMTP_USER is set but DIGEST_SMTP_PASSWORD is not: "
-                "put the password in the environment"
-            )
-        return cls(
-            host=str(settings.host),
-            port=settings.port,
-            security=settings.security,
-            user=settings.user,
-            password=settings.password,
-            timeout=settings.timeout,
-            context=context or tls_context(settings.ca_file),
-        )
-
-    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> dict[str, str]:
-        where = f"{self.host}:{self.port}"
-        try:
-            smtp = self._connect()
-            try:
-                return _transfer(smtp, message, sender, recipients, where)
-            finally:
-                _close(smtp)
-        except MailError:
-            raise
-        except smtplib.SMTPAuthenticationError as exc:
-            raise MailError(
-                f"{where}: authentication as {self.user} failed: {_answer(exc)}; "
-                "check DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD"
-            ) from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise MailError(f"{where}: {str(exc).rstrip('.')}; check DIGEST_SMTP_SECURITY") from exc
-        except smtplib.SMTPResponseException as exc:
-            raise _refusal(exc.smtp_code, exc.smtp_error, where, "the connection") from exc
-        except ssl.SSLError as exc:
-            raise MailError(
-                f"{where}: TLS failed ({exc.reason or exc}); if the server uses a "
-                "private CA, set DIGEST_SMTP_CA_FILE"
-            ) from exc
-        except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as exc:
-            raise TransientMailError(f"{where}: {_reason(exc)}") from exc
-
-    def _connect(self) -> smtplib.SMTP:
-        context = self.context or tls_context(None)
-        if self.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=context
-            )
-        else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
-            smtp.ehlo_or_helo_if_needed()
-            if self.security == "starttls":
-                smtp.starttls(context=context)
-                smtp.ehlo()
-            if self.user:
-                smtp.login(self.user, self.password or "")
-        except BaseException:
-            _close(smtp)
-            raise
-        return smtp
-
-
-def tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    """A verifying context; with `ca_file` it trusts that CA (and only that one)."""
-    try:
-        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    except (OSError, ssl.SSLError) as exc:
-        raise MailError(f"{ca_file}: cannot load CA certificates ({exc})") from exc
-
-
-def _transfer(
-    smtp: smtplib.SMTP, message: bytes, sender: str, recipients: Sequence[str], where: str
-) -> dict[str, str]:
-    code, text = smtp.mail(sender)
-    if code != 250:
-        raise _refusal(code, text, where, f"MAIL FROM:<{sender}>")
-    refused: dict[str, tuple[int, bytes]] = {}
-    for recipient in recipients:
-        code, text = smtp.rcpt(recipient)
-        if code not in (250, 251):
-            refused[recipient] = (code, text)
-    if len(refused) == len(recipients):
-        transient = any(400 <= code < 500 for code, _ in refused.values())
-        error = TransientMailError if transient else MailError
-        raise error(f"{where} refused every recipient: " + _by_address(refused))
-    _data(smtp, message, where)
-    return {r: f"{code} {_text(text)}" for r, (code, text) in refused.items()}
-
-
-def _data(smtp: smtplib.SMTP, message: bytes, where: str) -> None:
-    """DATA, written out so that a drop before and after the final dot can be told apart."""
-    code, text = smtp.docmd("DATA")
-    if code != 354:
-        raise _refusal(code, text, where, "DATA")
-    smtp.send(_dot_stuffed(message))
-    try:
-        code, text = smtp.getreply()
-    except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise TransientMailError(
-            f"{where}: connection lost after the message was sent, before the server "
-            f"answered ({_reason(exc)}); it may have been delivered",
-            outcome_unknown=True,
-        ) from exc
-    if code != 250:
-        raise _refusal(code, text, where, "the message")
-
-
-def _dot_stuffed(message: bytes) -> bytes:
-    data = re.sub(rb"\r\n|\n|\r", b"\r\n", message)
-    data = re.sub(rb"(?m)^\.", b"..", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return data + b".\r\n"
-
-
-def _refusal(code: int, text: bytes | str, where: str, what: str) -> MailError:
-    error = TransientMailError if 400 <= code < 500 else MailError
-    return error(f"{where} answered {code} {_text(text)} to {what}")
-
-
-def _by_address(refused: Mapping[str, tuple[int, bytes]]) -> str:
-    return "; ".join(f"{r}: {code} {_text(text)}" for r, (code, text) in refused.items())
-
-
-def _text(text: bytes | str) -> str:
-    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return " ".join(raw.split())
-
-
-def _answer(exc: smtplib.SMTPResponseException) -> str:
-    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "timed out"
-    return str(exc) or type(exc).__name__
-
-
-def _close(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (smtplib.SMTPException, OSError):
-        smtp.close()
+def _reasons(answers: Mapping[str, str]) -> str:
+    return "; ".join(dict.fromkeys(answers.values()))

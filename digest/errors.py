@@ -8,12 +8,15 @@
     ├── RenderError             a template or the PDF engine failed
     ├── OutputError             a file cannot be written: read-only or full disk, no folder
     ├── MailError               the SMTP server refused or could not be reached
-    │   └── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
+    │   ├── TransientMailError  a 4xx reply, a dropped connection, a timeout: worth retrying
+    │   └── PartialDeliveryError  the brief reached some recipients, not all
     └── RunError                a daily run cannot go ahead: another run holds the lock,
                                 or the run ledger in the state folder cannot be used
 
 Messages say what went wrong and, where it helps, how to fix it.
 """
+
+from collections.abc import Mapping
 
 
 class DigestError(Exception):
@@ -54,6 +57,24 @@ class MailError(DigestError):
 
 class TransientMailError(MailError):
     """A failure that may pass: a 4xx reply, a dropped connection, a timeout."""
+
+
+class PartialDeliveryError(MailError):
+    """The brief reached some recipients; `refused` names the others with the reason."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        accepted: tuple[str, ...],
+        refused: Mapping[str, str],
+        message_id: str,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(message, outcome_unknown=outcome_unknown)
+        self.accepted = accepted
+        self.refused = dict(refused)
+        self.message_id = message_id
 
 
 class RunError(DigestError):

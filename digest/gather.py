@@ -1,7 +1,7 @@
 """Transform a daily run's sources — RSS/Atom feeds and an inbox folder — into new Articles.
 
 New means not briefed on another date: an article whose content hash or URL is in `Seen`
-(the run ledger's record of the briefs sent, see `digest.runs`) is left out, and an
+(the run ledger's record of the briefs sent, see `digest.run_ledger`) is left out, and an
 article met twice (in two feeds, or in a feed and the inbox) is kept once. Writes only the
 feeds' conditional-GET cache; knows nothing of summaries, briefs or mail.
 """
@@ -17,7 +17,7 @@ from digest.config import SourceSettings
 from digest.feeds import fetch_feeds
 from digest.ingest import Ingested, read_folder
 from digest.models import Article
-from digest.runs import Seen
+from digest.run_ledger import Seen
 
 log = logging.getLogger(__name__)
 

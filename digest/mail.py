@@ -6,7 +6,14 @@ wrapped in `multipart/mixed` with the PDF attached. The HTML part is the file by
 byte: it travels base64-encoded, so no line is re-wrapped and no byte re-encoded.
 
 One recipient is named in To. A list goes in Bcc, with the empty group
-`undisclosed-recipients:;` in To, so no reader sees the others' addresses.
+`undisclosed-recipients:;` in To, so no reader sees the others' addresses. Domains are
+written in IDNA; a non-ASCII local part in To or From makes the message SMTPUTF8
+(UTF-8 headers), which only a server offering SMTPUTF8 takes.
+
+The Message-ID is derived from the date, the recipients and a hash of the brief's content
+(its JSON edition without the generation time): resending the same brief repeats it,
+so de-duplicating mail systems drop the copy; a brief rebuilt with other points gets
+a new one.
 
 This module reads the editions written by the pipeline; it knows no template, no PDF
 engine and no SMTP server.
@@ -26,6 +33,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from digest import addresses
 from digest.errors import MailError
 
 UNDISCLOSED = Group("undisclosed-recipients")
@@ -41,6 +49,7 @@ class Edition:
     text: str
     pdf: bytes | None = None
     pdf_name: str = "brief.pdf"
+    fingerprint: str = ""  # hash of the brief's points and sources, see `fingerprint`
 
 
 @dataclass(frozen=True)
@@ -64,23 +73,38 @@ def read_edition(files: Mapping[str, Path], *, with_pdf: bool = False) -> Editio
             text=files["txt"].read_text("utf-8"),
             pdf=files["pdf"].read_bytes() if with_pdf else None,
             pdf_name=files["pdf"].name,
+            fingerprint=fingerprint(meta),
         )
     except OSError as exc:
         raise MailError(f"{exc.filename}: cannot read the brief ({exc.strerror})") from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MailError(f"{files['json']}: not a brief's JSON edition ({exc})") from exc
+    if len(edition.title.splitlines()) != 1:
+        raise MailError(
+            f"{files['json']}: the title holds a line break, which cannot go in a Subject; "
+            "rebuild the brief with a one-line profile title"
+        )
     return edition
 
 
-def message_id(date: dt.date, recipients: Sequence[str], sender_address: str) -> str:
-    """The same Message-ID for the same brief date and recipient list, in any order.
+def fingerprint(brief: Mapping[str, object]) -> str:
+    """A hash of a brief's JSON edition without its generation time: points, sources, …"""
+    content = {k: v for k, v in brief.items() if k not in ("generated", "generator")}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
-    A forced resend therefore repeats the Message-ID, which lets mail systems that
-    de-duplicate on it drop the second copy.
+
+def message_id(date: dt.date, recipients: Sequence[str], sender_address: str, content: str) -> str:
+    """The same Message-ID for the same date, recipients (in any order) and brief content.
+
+    `content` is the brief's `fingerprint`. A forced resend of the same brief therefore
+    repeats the Message-ID, which lets mail systems that de-duplicate on it drop the
+    second copy; a brief with other points or sources gets another one.
     """
-    people = "\n".join(sorted({r.strip().lower() for r in recipients}))
-    digest = hashlib.sha256(f"{date.isoformat()}\n{people}".encode()).hexdigest()[:20]
-    domain = sender_address.rpartition("@")[2] or "digest.invalid"
+    people = "\n".join(sorted({addresses.key(r) for r in recipients}))
+    seed = f"{date.isoformat()}\n{people}\n{content}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
+    domain = _header_form(sender_address).rpartition("@")[2] or "digest.invalid"
     return f"<brief-{date.isoformat()}.{digest}@{domain}>"
 
 
@@ -97,10 +121,10 @@ def compose_message(edition: Edition, headers: Headers) -> EmailMessage:
     msg["Subject"] = subject(edition)
     msg["From"] = headers.sender
     if len(headers.recipients) == 1:
-        msg["To"] = headers.recipients[0]
+        msg["To"] = _header_form(headers.recipients[0])
     else:
         msg["To"] = UNDISCLOSED
-        msg["Bcc"] = ", ".join(headers.recipients)
+        msg["Bcc"] = ", ".join(_header_form(r) for r in headers.recipients)
     msg["Date"] = format_datetime(headers.when)
     msg["Message-ID"] = headers.message_id
     if headers.list_unsubscribe:
@@ -119,7 +143,22 @@ def compose_message(edition: Edition, headers: Headers) -> EmailMessage:
 
 
 def wire_bytes(msg: EmailMessage) -> bytes:
-    """The message as it goes over SMTP: CRLF line ends and no Bcc header."""
+    """The message as it goes over SMTP: CRLF line ends and no Bcc header.
+
+    A non-ASCII local part in From or To cannot be written in ASCII: such a message is
+    written with UTF-8 headers (RFC 6532), for a server that offers SMTPUTF8.
+    """
     sendable = copy.copy(msg)  # shallow: deleting a header rebinds the copy's header list
     del sendable["Bcc"]
-    return sendable.as_bytes(policy=policy.SMTP)
+    named = [a for name in ("From", "To") for a in getattr(sendable[name], "addresses", ())]
+    utf8 = any(not a.username.isascii() for a in named)
+    return sendable.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+
+
+def _header_form(address: str) -> str:
+    """The address with an IDNA domain; as given when the domain has no IDNA form (the
+    transport then refuses that recipient with the reason)."""
+    try:
+        return addresses.ascii_domain(address)
+    except ValueError:
+        return address

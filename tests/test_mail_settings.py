@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import load_config_file, load_mail_settings
+from digest.cli import main
+from digest.config import load_config_file, load_mail_settings, load_profile
 from digest.errors import ConfigError
 
 BASE = {"DIGEST_MAIL_FROM": "Digest <digest@example.org>", "DIGEST_MAIL_TO": "a@example.net"}
@@ -118,3 +119,90 @@ def test_an_explicit_config_path_wins_and_must_exist(tmp_path: Path) -> None:
 def test_the_state_folder_comes_from_the_environment(tmp_path: Path) -> None:
     assert load_mail_settings(None, {}).state_dir is None
     assert load_mail_settings(None, {"DIGEST_STATE_DIR": str(tmp_path)}).state_dir == tmp_path
+
+
+def test_the_data_and_session_timeouts_default_to_rfc_values_and_can_be_set(
+    tmp_path: Path,
+) -> None:
+    defaults = load_mail_settings(None, {})
+    assert (defaults.timeout, defaults.data_timeout, defaults.session_timeout) == (30, 600, 1200)
+    env = config(tmp_path, "[mail]\ndata_timeout = 300\nsession_timeout = 900\n")
+    from_file = load_mail_settings(None, env)
+    assert (from_file.data_timeout, from_file.session_timeout) == (300, 900)
+    from_env = load_mail_settings(
+        None, {**env, "DIGEST_SMTP_DATA_TIMEOUT": "5", "DIGEST_SMTP_SESSION_TIMEOUT": "8"}
+    )
+    assert (from_env.data_timeout, from_env.session_timeout) == (5, 8)
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DIGEST_SMTP_DATA_TIMEOUT": "soon"}, "DIGEST_SMTP_DATA_TIMEOUT: 'soon' is not a number"),
+        ({"DIGEST_SMTP_SESSION_TIMEOUT": "0"}, "DIGEST_SMTP_SESSION_TIMEOUT: '0' is not a number"),
+        (
+            {"DIGEST_SMTP_DATA_TIMEOUT": "1500"},
+            r"'session_timeout' \(1200 s\) must be longer than 'data_timeout' \(1500 s\)",
+        ),
+        (
+            {"DIGEST_SMTP_DATA_TIMEOUT": "60", "DIGEST_SMTP_SESSION_TIMEOUT": "60"},
+            r"'session_timeout' \(60 s\) must be longer than 'data_timeout' \(60 s\)",
+        ),
+    ],
+)
+def test_bad_timeouts_are_refused_when_the_settings_load(
+    variables: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_mail_settings(None, variables)
+
+
+def test_recipients_differing_only_in_case_are_one_reader() -> None:
+    settings = load_mail_settings(
+        None, {"DIGEST_MAIL_TO": "A@Example.org, a@example.ORG, b@example.org, B@EXAMPLE.ORG"}
+    )
+    assert settings.to == ("A@Example.org", "b@example.org")
+
+
+# --- header injection: a line break would start a header of its own ------------------------
+
+
+@pytest.mark.parametrize(
+    "sender", ["Digest\r\nBcc: victim@example.net <d@example.org>", "d@example.org\nBcc: x@y.z"]
+)
+def test_a_line_break_in_from_is_refused_when_the_settings_load(sender: str) -> None:
+    with pytest.raises(ConfigError, match=r"DIGEST_MAIL_FROM: .* holds a line break"):
+        load_mail_settings(None, {"DIGEST_MAIL_FROM": sender})
+
+
+def test_line_breaks_in_the_config_file_are_refused_too(tmp_path: Path) -> None:
+    env = config(tmp_path, '[mail]\nfrom = "Digest\\r\\nBcc: x@example.net <d@example.org>"\n')
+    with pytest.raises(ConfigError, match=r"\[mail\] 'from': .* holds a line break"):
+        load_mail_settings(None, env)
+    env = config(tmp_path, '[mail]\nlist_unsubscribe = "<mailto:l@example.org>\\nBcc: x@y.z"\n')
+    with pytest.raises(ConfigError, match=r"'list_unsubscribe': .* holds a line break"):
+        load_mail_settings(None, env)
+
+
+@pytest.mark.parametrize(
+    "title", ["Brief\\r\\nBcc: victim@example.net", "Brief\\nX: y", "A\\u2028B"]
+)
+def test_a_line_break_in_a_profile_title_is_refused_when_it_loads(
+    tmp_path: Path, title: str
+) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(f'title = "{title}"\n[[sections]]\ntitle = "S"\nterms = ["x"]\n')
+    with pytest.raises(ConfigError, match=r"profile\.toml: 'title' holds a line break"):
+        load_profile(path)
+
+
+def test_a_line_break_in_from_is_one_line_on_stderr_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("")
+    monkeypatch.setenv("DIGEST_MAIL_FROM", "Digest\r\nBcc: victim@example.net <d@example.org>")
+    assert main(["send", "--out", str(tmp_path / "out"), "--to", "a@example.net"]) == 1
+    err = capsys.readouterr().err
+    assert "holds a line break" in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err

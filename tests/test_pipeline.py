@@ -22,7 +22,7 @@ from digest.config import SourceSettings
 from digest.errors import MailError, RunError
 from digest.locks import file_lock
 from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, run_once
-from digest.runs import FAILED, NOTHING_NEW, SENT, RunLedger
+from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, RunLedger
 from tests.conftest import ROOT, SEEDS
 from tests.loopback import Page, Site, article_page, as_html, atom, rss, seed_text, serve
 from tests.test_mail import Handler, Server, _serve
@@ -229,6 +229,39 @@ def test_a_refused_send_is_recorded_and_the_next_run_sends_the_brief_already_bui
     ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert ran.status == SENT and len(smtp.handler.received) == 1
     assert "resuming; the brief was built by an earlier attempt" in caplog.text
+
+
+def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(
+    smtp: Server,
+    tmp_path: Path,
+    inbox: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    smtp.handler.refuse = {OTHER: "550 5.1.1 No such user"}
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    out = str(tmp_path / "out")
+    args = ["run", "--input", str(inbox), "--out", out, "--date", DAY.isoformat()]
+    assert main(args) == 1  # cron and systemd notice
+    err = capsys.readouterr().err
+    assert f"refused for {OTHER} (550 5.1.1 No such user)" in err
+    assert [r.recipients for r in smtp.handler.received] == [("reader@example.net",)]
+    with ledger(smtp) as runs:
+        record = runs.get(DAY)
+        assert record is not None and record.status == PARTIAL and record.message_ids
+    assert main(args) == 0  # a later run of the date sends nothing again
+    err = capsys.readouterr().err
+    assert f"1 recipient(s) refused it ({OTHER}); `digest send --date 2024-07-29`" in err
+    assert len(smtp.handler.received) == 1
+    assert run(smtp, tmp_path, NEXT, SourceSettings(inbox=inbox)).status == NOTHING_NEW
+    smtp.handler.refuse = {}
+    assert main(["send", "--out", out, "--date", DAY.isoformat()]) == 0
+    assert [r.recipients for r in smtp.handler.received] == [("reader@example.net",), (OTHER,)]
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "every recipient has it now" in capsys.readouterr().err
+    assert len(smtp.handler.received) == 2
 
 
 def test_bad_links_in_a_feed_are_skipped_by_url_and_the_brief_is_sent(

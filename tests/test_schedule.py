@@ -17,7 +17,7 @@ import pytest
 import pytz
 
 from digest.errors import ConfigError
-from digest.runs import SENT, RunLedger
+from digest.run_ledger import SENT, RunLedger
 from digest.schedule import Daemon, parse_at, zone
 from tests.conftest import ROOT, SEEDS
 from tests.test_mail import Handler, Server, _serve

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from digest import runs
+from digest import run_ledger
 from digest.config import (
     ConfigError,
     MailSettings,
@@ -18,17 +18,18 @@ from digest.config import (
     SourceSettings,
     load_profile,
 )
-from digest.delivery import SmtpTransport, Transport
-from digest.errors import NothingToBriefError
+from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
+from digest.delivery import Outcome, Transport
+from digest.errors import NothingToBriefError, PartialDeliveryError
 from digest.gather import gather
-from digest.ledger import state_dir
 from digest.locks import GaveUp, file_lock
 from digest.methods import DEFAULT_METHOD
 from digest.output import write_atomic
 from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
 from digest.pipeline.publish import Sent, send_brief
-from digest.runs import RunLedger
+from digest.run_ledger import RunLedger
 from digest.schedule import Clock, Daemon
+from digest.smtp import SmtpTransport
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ PAUSE_LIMIT = 300.0  # seconds a test pause waits to be killed before going on
 @dataclass(frozen=True)
 class Ran:
     date: dt.date
-    status: str  # runs.SENT, runs.NOTHING_NEW, or ALREADY (an earlier run did it)
+    status: str  # run_ledger.SENT, run_ledger.NOTHING_NEW, or ALREADY (an earlier run did it)
     articles: int = 0  # new articles briefed
     files: Mapping[str, Path] = field(default_factory=dict)
     sent: Sent | None = None
@@ -72,7 +73,7 @@ def run_once(
 
     A date already sent (or found to have nothing new) is not done again unless `force`.
     Safe to kill at any point: the next run of the date resumes from the run ledger
-    (`digest.runs`), and the delivery ledger stops a second email (`digest.ledger`).
+    (`digest.run_ledger`), and the delivery ledger stops a second email (`digest.deliveries`).
     `give_up()` is asked while waiting for run.lock; True ends the wait (locks.GaveUp).
     `pause_at` names a stage at which to wait to be killed (tests only).
     """
@@ -84,8 +85,9 @@ def run_once(
         RunLedger.in_folder(state) as ledger,
     ):
         record = ledger.get(date)
-        if record is not None and record.status in runs.DONE and not force:
-            return Ran(date, ALREADY, record.articles, record.files, note=record.status)
+        if record is not None and record.status in run_ledger.DONE and not force:
+            note = _partial(state, date) if record.status == run_ledger.PARTIAL else record.status
+            return Ran(date, ALREADY, record.articles, record.files, note=note)
         try:
             outcome = _brief_for_run(
                 ledger,
@@ -102,7 +104,7 @@ def run_once(
             )
             if isinstance(outcome, Ran):
                 return outcome
-            ledger.stage(date, runs.SENDING)
+            ledger.stage(date, run_ledger.SENDING)
             sent = send_brief(
                 out=out,
                 date=date,
@@ -113,11 +115,36 @@ def run_once(
                 transport=_Staged(transport or SmtpTransport.from_settings(settings), stage),
             )
             stage("sent")
-            ledger.finish(date, runs.SENT, message_ids=(sent.message_id,))
+            ledger.finish(date, run_ledger.SENT, message_ids=(sent.message_id,))
+        except PartialDeliveryError as exc:  # it reached someone: spent, and not resent
+            ledger.finish(date, run_ledger.PARTIAL, message_ids=(exc.message_id,), note=str(exc))
+            raise
         except Exception as exc:
             ledger.fail(date, str(exc))
             raise
-    return Ran(date, runs.SENT, outcome[1], outcome[0], sent=sent)
+    return Ran(date, run_ledger.SENT, outcome[1], outcome[0], sent=sent)
+
+
+def _partial(state: Path, date: dt.date) -> str:
+    """What became of the recipients of a brief that reached only some of them."""
+    with DeliveryLedger.in_folder(state) as deliveries:
+        entries = deliveries.entries(date)
+    refused = [e.recipient for e in entries if e.status == FAILED]
+    unknown = [e.recipient for e in entries if e.status == PENDING]
+    day = date.isoformat()
+    if not refused and not unknown:
+        return f"{run_ledger.PARTIAL}, and every recipient has it now"
+    said = []
+    if refused:
+        said.append(
+            f"{len(refused)} recipient(s) refused it ({', '.join(refused)}); "
+            f"`digest send --date {day}` retries them"
+        )
+    if unknown:
+        said.append(
+            f"{len(unknown)} with an unknown outcome ({', '.join(unknown)}): check a mailbox"
+        )
+    return f"{run_ledger.PARTIAL}: " + "; ".join(said)
 
 
 def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
@@ -133,7 +160,7 @@ def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
 
 def _brief_for_run(
     ledger: RunLedger,
-    record: runs.Run | None,
+    record: run_ledger.Run | None,
     *,
     out: Path,
     date: dt.date,
@@ -149,7 +176,7 @@ def _brief_for_run(
     if (
         not force
         and record is not None
-        and record.stage in (runs.BUILT, runs.SENDING)
+        and record.stage in (run_ledger.BUILT, run_ledger.SENDING)
         and all(Path(p).is_file() for p in record.files.values())
         and record.files
     ):
@@ -162,7 +189,7 @@ def _brief_for_run(
     if not fresh.articles:
         return _nothing_new(ledger, date, "no article that was not briefed before")
     stage("summarizing")
-    ledger.stage(date, runs.BUILDING)
+    ledger.stage(date, run_ledger.BUILDING)
     try:
         built = build_from_articles(
             fresh.articles,
@@ -194,11 +221,11 @@ def _brief_for_run(
 
 
 def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:
-    ledger.finish(date, runs.NOTHING_NEW, note=note)
-    return Ran(date, runs.NOTHING_NEW, note=note)
+    ledger.finish(date, run_ledger.NOTHING_NEW, note=note)
+    return Ran(date, run_ledger.NOTHING_NEW, note=note)
 
 
-def _previously(profile: Profile, last: runs.Run | None) -> Profile:
+def _previously(profile: Profile, last: run_ledger.Run | None) -> Profile:
     """Say in the subtitle which brief this one follows."""
     if last is None:
         return profile
@@ -214,7 +241,7 @@ class _Staged:
     transport: Transport
     stage: Callable[[str], None]
 
-    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> dict[str, str]:
+    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> Outcome:
         self.stage("sending")
         return self.transport.send(message, sender=sender, recipients=recipients)
 
@@ -237,9 +264,11 @@ def _pause_hook(pause_at: str | None, folder: Path) -> Callable[[str], None]:
 def describe(ran: Ran) -> str:
     """One line for the log: what a run did."""
     day = f"run {ran.date.isoformat()}"
+    if ran.status == ALREADY and ran.note.startswith(run_ledger.PARTIAL):
+        return f"{day}: already sent ({ran.note}); nothing sent now"
     if ran.status == ALREADY:
         return f"{day}: already done ({ran.note}); nothing to do (use --force to redo it)"
-    if ran.status == runs.NOTHING_NEW:
+    if ran.status == run_ledger.NOTHING_NEW:
         return f"{day}: nothing new ({ran.note}); no email sent"
     sent = ran.sent
     assert sent is not None

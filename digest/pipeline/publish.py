@@ -7,19 +7,19 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from email.message import EmailMessage
 from pathlib import Path
 
-from digest import mail
+from digest import addresses, mail
 from digest.config import (
     MailSettings,
     parse_addresses,
 )
-from digest.delivery import SmtpTransport, Transport, deliver
-from digest.errors import MailError, MissingBriefError
-from digest.ledger import Entry, Ledger, state_dir
+from digest.deliveries import DeliveryLedger, Entry, state_dir
+from digest.delivery import Outcome, Transport, deliver
+from digest.errors import MailError, MissingBriefError, PartialDeliveryError
 from digest.output import write_atomic
 from digest.pipeline.build import brief_paths
+from digest.smtp import SmtpTransport
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,17 @@ def send_brief(
 ) -> Sent:
     """Email the brief of `date` once per recipient; a date with no brief is an error.
 
-    `to` overrides the configured recipients. Every delivery is recorded in the ledger
-    (see `digest.ledger` for the at-most-once semantics); `force` sends again anyway.
-    Raises MailError, after recording it, on any refusal or failure.
+    `to` overrides the configured recipients; each mailbox counts once, whatever its case.
+    Every delivery is recorded in the delivery ledger (see `digest.deliveries` for the
+    at-most-once semantics); `force` sends again anyway. Raises MailError, after recording
+    it, when anyone did not get the brief: PartialDeliveryError when others did.
     """
-    recipients = parse_addresses(list(to), "--to") if to else settings.to
+    recipients = addresses.unique(parse_addresses(list(to), "--to") if to else settings.to)
     settings.require("sender")
     if not recipients:
         settings.require("to")
     edition = _edition(out, date, attach_pdf=attach_pdf)
-    message_id = mail.message_id(date, recipients, settings.sender_address)
+    message_id = mail.message_id(date, recipients, settings.sender_address, edition.fingerprint)
     headers = mail.Headers(
         sender=str(settings.sender),
         recipients=recipients,
@@ -71,23 +72,24 @@ def send_brief(
         write_atomic(eml, mail.compose_message(edition, headers).as_bytes())
         return Sent(date, message_id, eml=eml)
     transport = transport or SmtpTransport.from_settings(settings)
-    with Ledger.in_folder(state_dir(out, settings.state_dir)) as ledger:
+    with DeliveryLedger.in_folder(state_dir(out, settings.state_dir)) as ledger:
         claim = ledger.claim(date, recipients, message_id=message_id, force=force)
         if claim.unknown:
             raise MailError(_unknown_outcome(date, claim.unknown))
         if not claim.send:
             return Sent(date, message_id, skipped=claim.sent)
-        message = mail.compose_message(edition, replace(headers, recipients=claim.send))
-        sent = _deliver_recorded(
+        outcome = _deliver_recorded(
             ledger,
-            message,
+            _wire(ledger, edition, replace(headers, recipients=claim.send), date),
             date=date,
+            message_id=message_id,
             recipients=claim.send,
             sender=settings.sender_address,
             transport=transport,
             sleep=sleep,
         )
-    return Sent(date, message_id, sent=sent, skipped=claim.sent)
+    _verdict(date, message_id, outcome)
+    return Sent(date, message_id, sent=outcome.accepted, skipped=claim.sent)
 
 
 def _edition(out: Path, date: dt.date, *, attach_pdf: bool) -> mail.Edition:
@@ -103,45 +105,80 @@ def _edition(out: Path, date: dt.date, *, attach_pdf: bool) -> mail.Edition:
     return mail.read_edition(files, with_pdf=attach_pdf)
 
 
+def _wire(
+    ledger: DeliveryLedger, edition: mail.Edition, headers: mail.Headers, date: dt.date
+) -> bytes:
+    """The message's bytes; if it cannot be made, the claimed rows become failed, not pending."""
+    try:
+        return mail.wire_bytes(mail.compose_message(edition, headers))
+    except (ValueError, TypeError, MailError) as exc:
+        reason = f"the message could not be composed ({exc})"
+        ledger.record(
+            date, message_id=headers.message_id, failed={r: reason for r in headers.recipients}
+        )
+        raise MailError(f"brief {date.isoformat()}: {reason}; nothing was sent") from exc
+
+
 def _deliver_recorded(
-    ledger: Ledger,
-    message: EmailMessage,
+    ledger: DeliveryLedger,
+    message: bytes,
     *,
     date: dt.date,
+    message_id: str,
     recipients: tuple[str, ...],
     sender: str,
     transport: Transport,
     sleep: Callable[[float], None],
-) -> tuple[str, ...]:
-    """Deliver to the claimed (pending) recipients and record each one's outcome."""
-    message_id = str(message["Message-ID"])
-    try:
-        refused = deliver(
-            mail.wire_bytes(message),
-            sender=sender,
-            recipients=recipients,
-            transport=transport,
-            sleep=sleep,
-        )
-    except MailError as exc:
-        answers = {r: str(exc) for r in recipients}
-        if exc.outcome_unknown:
-            ledger.record(date, message_id=message_id, unknown=answers)
-            raise MailError(
-                f"{exc}. The ledger keeps {', '.join(recipients)} as pending: "
-                "check a mailbox, then rerun with --force to send again",
-                outcome_unknown=True,
-            ) from exc
-        ledger.record(date, message_id=message_id, failed=answers)
-        raise
-    accepted = tuple(r for r in recipients if r not in refused)
-    ledger.record(date, message_id=message_id, sent=accepted, failed=refused)
+) -> Outcome:
+    """Deliver to the claimed (pending) recipients and record each one's outcome.
+
+    Only an unknown outcome stays pending. Should the transport itself fail unexpectedly,
+    the rows stay pending too: whether it handed the message over cannot be known.
+    """
+    outcome = deliver(
+        message, sender=sender, recipients=recipients, transport=transport, sleep=sleep
+    )
+    ledger.record(
+        date,
+        message_id=message_id,
+        sent=outcome.accepted,
+        failed=outcome.refused,
+        unknown=outcome.unknown,
+    )
+    return outcome
+
+
+def _verdict(date: dt.date, message_id: str, outcome: Outcome) -> None:
+    """Raise a MailError saying who did not get the brief, if anyone did not."""
+    day = date.isoformat()
+    refused, unknown = dict(outcome.refused), dict(outcome.unknown)
+    if not refused and not unknown:
+        return
+    parts = []
     if refused:
-        raise MailError(
-            f"brief {date.isoformat()} sent to {', '.join(accepted)}, but refused "
-            "for " + "; ".join(f"{r} ({answer})" for r, answer in refused.items())
+        parts.append("refused for " + "; ".join(f"{r} ({a})" for r, a in refused.items()))
+    if unknown:
+        parts.append(
+            f"{next(iter(unknown.values()))}. The ledger keeps {', '.join(unknown)} as "
+            "pending: check a mailbox, then rerun with --force to send again"
         )
-    return accepted
+    retry = f"; `digest send --date {day}` retries the refused recipients" if refused else ""
+    if outcome.accepted:
+        raise PartialDeliveryError(
+            f"brief {day} sent to {', '.join(outcome.accepted)}, but " + "; ".join(parts) + retry,
+            accepted=outcome.accepted,
+            refused=refused,
+            message_id=message_id,
+            outcome_unknown=bool(unknown),
+        )
+    reasons = set(refused.values())
+    if not unknown and len(reasons) == 1:
+        raise MailError(reasons.pop())
+    if not refused:
+        raise MailError(parts[0], outcome_unknown=True)
+    raise MailError(
+        f"brief {day} was sent to nobody: " + "; ".join(parts), outcome_unknown=bool(unknown)
+    )
 
 
 def _unknown_outcome(date: dt.date, entries: Sequence[Entry]) -> str:

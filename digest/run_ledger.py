@@ -1,17 +1,19 @@
 """Remember every daily run: date → status, stage, articles briefed, points, files, Message-IDs.
 
 The run ledger is a SQLite file, `runs.sqlite3`, in the state folder (beside the delivery
-ledger `deliveries.sqlite3`, see `digest.ledger`). For each date it keeps:
+ledger `deliveries.sqlite3`, see `digest.deliveries`). For each date it keeps:
 
 - `status`: `running` (with the `stage` reached: gathering, building, built, sending),
-  `sent`, `nothing new` or `failed` (with the error);
+  `sent`, `partial` (sent, but some recipients refused it or may not have it: see the
+  delivery ledger), `nothing new` or `failed` (with the error);
 - the articles briefed (content hash, URL, title) and the text of every point, written in
   one transaction with the brief's file names once the brief is built;
 - the Message-IDs of the email, once it is sent.
 
-What the other dates' *sent* briefs hold is what a new run must not brief again: their
-articles (by hash and URL) and their points. A date that stopped half-way is resumed by
-the next run of that date: from its built files when they are all there, else from scratch.
+What the other dates' briefs that reached anyone (`sent` or `partial`) hold is what a new
+run must not brief again: their articles (by hash and URL) and their points. A date that
+stopped half-way is resumed by the next run of that date: from its built files when they
+are all there, else from scratch.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from digest.models import Article
 from digest.store import SqliteStore
 
 FILE_NAME = "runs.sqlite3"
-RUNNING, SENT, NOTHING_NEW, FAILED = "running", "sent", "nothing new", "failed"
-DONE = (SENT, NOTHING_NEW)
+RUNNING, SENT, PARTIAL = "running", "sent", "partial"
+NOTHING_NEW, FAILED = "nothing new", "failed"
+BRIEFED = (SENT, PARTIAL)  # the brief reached someone: its articles and points are spent
+DONE = (SENT, PARTIAL, NOTHING_NEW)
 GATHERING, BUILDING, BUILT, SENDING = "gathering", "building", "built", "sending"
 
 _SCHEMA = (
@@ -88,6 +92,8 @@ class RunLedger(SqliteStore):
     SCHEMA = _SCHEMA
     ERROR = RunError
     WHAT = "run ledger"
+    MAIN_TABLE = "runs"
+    DAMAGED = "which articles and dates were briefed is unknown, so no run starts"
 
     # --- reading ---------------------------------------------------------------------
 
@@ -100,27 +106,28 @@ class RunLedger(SqliteStore):
 
     def last_sent(self, *, before: dt.date) -> Run | None:
         rows = self._query(
-            f"SELECT {_COLUMNS} FROM runs WHERE status = ? AND date < ? ORDER BY date DESC LIMIT 1",
-            (SENT, before.isoformat()),
+            f"SELECT {_COLUMNS} FROM runs WHERE status IN (?, ?) AND date < ? "
+            "ORDER BY date DESC LIMIT 1",
+            (*BRIEFED, before.isoformat()),
         )
         return _run(rows[0]) if rows else None
 
     def seen(self, *, besides: dt.date) -> Seen:
-        """Articles of the sent briefs of every date but `besides`."""
+        """Articles of the briefs that reached anyone, of every date but `besides`."""
         rows = self._query(
             "SELECT b.content_hash, b.url FROM briefed b JOIN runs r "
-            "ON r.date = b.date WHERE r.status = ? AND b.date != ?",
-            (SENT, besides.isoformat()),
+            "ON r.date = b.date WHERE r.status IN (?, ?) AND b.date != ?",
+            (*BRIEFED, besides.isoformat()),
         )
         return Seen(frozenset(h for h, _ in rows), frozenset(u for _, u in rows if u))
 
     def sent_points(self, *, besides: dt.date, since: dt.date) -> tuple[str, ...]:
-        """Points of the sent briefs from `since` on, of every date but `besides`."""
+        """Points of the briefs that reached anyone from `since` on, of every date but `besides`."""
         rows = self._query(
             "SELECT p.text FROM points p JOIN runs r ON r.date = p.date "
-            "WHERE r.status = ? AND p.date != ? AND p.date >= ? "
+            "WHERE r.status IN (?, ?) AND p.date != ? AND p.date >= ? "
             "ORDER BY p.date, p.position",
-            (SENT, besides.isoformat(), since.isoformat()),
+            (*BRIEFED, besides.isoformat(), since.isoformat()),
         )
         return tuple(text for (text,) in rows)
 

@@ -5,8 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from digest.errors import RunError
 from digest.models import Article
-from digest.runs import BUILT, FAILED, GATHERING, NOTHING_NEW, RUNNING, SENT, RunLedger, Seen
+from digest.run_ledger import (
+    BUILT,
+    FAILED,
+    GATHERING,
+    NOTHING_NEW,
+    PARTIAL,
+    RUNNING,
+    SENT,
+    RunLedger,
+    Seen,
+)
 
 DAY = dt.date(2024, 7, 29)
 NEXT = DAY + dt.timedelta(days=1)
@@ -73,3 +86,20 @@ def test_the_ledger_survives_reopening(tmp_path: Path) -> None:
         brief(ledger, DAY, 1)
     with RunLedger.in_folder(tmp_path) as ledger:
         assert ledger.get(DAY).status == SENT  # type: ignore[union-attr]
+
+
+def test_an_empty_run_ledger_is_an_error_that_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "runs.sqlite3").write_bytes(b"")
+    with pytest.raises(RunError, match=r"runs\.sqlite3: the run ledger cannot be used .*0 bytes"):
+        RunLedger.in_folder(tmp_path)
+
+
+def test_a_partial_brief_counts_as_briefed_for_the_next_day(tmp_path: Path) -> None:
+    with RunLedger.in_folder(tmp_path) as ledger:
+        brief(ledger, DAY, 1, 2, status=PARTIAL)
+        assert ledger.seen(besides=NEXT).hashes == frozenset({"h1", "h2"})
+        assert ledger.sent_points(besides=NEXT, since=DAY) == (
+            f"Point 1 of {DAY}.",
+            f"Point 2 of {DAY}.",
+        )
+        assert ledger.last_sent(before=NEXT).date == DAY  # type: ignore[union-attr]

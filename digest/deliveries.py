@@ -8,16 +8,19 @@ step, so digest chooses **at most once** by default:
 
 1. Before connecting, every recipient about to be sent to is marked `pending`, with the
    Message-ID, and committed.
-2. When the server answers, each row becomes `sent` or `failed` (with the server's answer).
-3. A row still `pending` at the next run means the outcome is unknown: a crash, a kill or a
-   lost connection came between handing the message over and recording the answer. The
-   next `digest send` for that date refuses to send to anyone and says so; the operator
-   checks a mailbox and reruns with `--force`. A forced resend carries the same Message-ID
-   (it depends only on the date and the recipient list), so mail systems that
-   de-duplicate on it drop the copy.
+2. When the server answers, each row becomes `sent` or `failed` (with the server's answer
+   or the reason). A recipient the message was never handed over for (refused, or an
+   error before DATA) is `failed`, never left `pending`.
+3. A row still `pending` at the next run means the outcome is unknown: a crash, a kill, or
+   a lost connection or timeout after the whole message was handed over and before the
+   server's answer. The next `digest send` for that date refuses to send to anyone and
+   says so; the operator checks a mailbox and reruns with `--force`. A forced resend of the
+   same brief carries the same Message-ID, so mail systems that de-duplicate drop the copy.
 
 `sent` rows are skipped (nothing is sent twice without `--force`); `failed` rows are
-retried by the next run, since the server said it did not take the message.
+retried by the next send, since the server did not take the message. Recipients are keyed
+case-insensitively (`digest.addresses.key`). The file is created whole, with its table;
+an empty (0-byte) or damaged file is an error that names it, never a fresh start.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.addresses import key
 from digest.errors import MailError
 from digest.store import SqliteStore
 
@@ -70,21 +74,25 @@ def state_dir(out: Path, configured: Path | None = None) -> Path:
     return configured if configured is not None else out.resolve().parent / "state"
 
 
-class Ledger(SqliteStore):
+class DeliveryLedger(SqliteStore):
     """The delivery ledger; use as a context manager, or call `close`."""
 
     FILE_NAME = FILE_NAME
     SCHEMA = (_SCHEMA,)
     ERROR = MailError
     WHAT = "delivery ledger"
+    MAIN_TABLE = "deliveries"
+    DAMAGED = "who was sent which brief is unknown, so nothing is sent"
 
     def claim(
         self, date: dt.date, recipients: Sequence[str], *, message_id: str, force: bool = False
     ) -> Claim:
-        """Decide who gets the brief now and mark them pending, in one transaction."""
+        """Decide who gets the brief now and mark them pending, in one transaction.
+
+        `recipients` must hold each mailbox once (see `digest.addresses.unique`)."""
         with self._transaction():
             known = {e.recipient: e for e in self._entries(date)}
-            current = [known.get(_key(r)) for r in recipients]
+            current = [known.get(key(r)) for r in recipients]
             unknown = tuple(e for e in current if e is not None and e.status == PENDING)
             if unknown and not force:
                 return Claim(unknown=unknown)
@@ -137,10 +145,6 @@ class Ledger(SqliteStore):
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (date, recipient) DO UPDATE SET "
             "status = excluded.status, message_id = excluded.message_id, "
             "answer = excluded.answer, updated = excluded.updated",
-            [(date.isoformat(), _key(r), status, message_id, a, now) for r, a in answers.items()],
+            [(date.isoformat(), key(r), status, message_id, a, now) for r, a in answers.items()],
             many=True,
         )
-
-
-def _key(recipient: str) -> str:
-    return recipient.strip().lower()
