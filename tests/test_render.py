@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -421,3 +422,13 @@ def test_text_part_has_plain_spaces_and_citations_stay_with_their_last_word(
     assert "  - " + "word " * 11 + "word" in lines
     assert "    final. [1, 2]" in lines
     assert not [line for line in lines if line.strip().startswith(("[1, 2]", "2]"))]
+
+
+@pytest.mark.parametrize("render", [render_print_html, render_email_html])
+def test_an_address_with_quotes_stays_inside_its_href(render) -> None:
+    url = 'https://example.org/a"onmouseover="alert(1)&b=<i>'
+    article = Article(1, "Quoted", ("x",), url=url)
+    html = render(dataclasses.replace(hostile_brief(), sources=(article,)))
+    links = Tree(html).all("a")
+    assert links and all(a.get("href") in (url, "#source-1") for a in links)
+    assert not [a for a in links if "onmouseover" in a]
