@@ -35,6 +35,7 @@ from tests.email_features import (  # noqa: E402
     FIXTURE,
     doiuse,
     doiuse_node_path,
+    dump_fixture,
     fixture_from,
 )
 
@@ -81,7 +82,7 @@ def main() -> int:
     version = json.loads((node_path / "doiuse-email" / "package.json").read_text())["version"]
     fresh = fixture_from(json.loads(data_file.read_text("utf-8")), version=version)
     if args.write:
-        FIXTURE.write_text(json.dumps(fresh, indent=1, sort_keys=True) + "\n", "utf-8")
+        FIXTURE.write_text(dump_fixture(fresh), "utf-8")
         print(f"wrote {FIXTURE.relative_to(ROOT)}")
     elif json.loads(FIXTURE.read_text("utf-8")) != fresh:
         print(f"{FIXTURE.relative_to(ROOT)} differs from doiuse-email {version}: run --write")

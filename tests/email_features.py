@@ -59,6 +59,16 @@ def fixture_from(data: dict[str, Any], *, version: str) -> dict[str, Any]:
     }
 
 
+def dump_fixture(fixture: dict[str, Any]) -> str:
+    """The fixture as JSON with one line per feature, for readable diffs."""
+    features = ",\n".join(
+        f"  {json.dumps(title)}: {json.dumps(entry, sort_keys=True)}"
+        for title, entry in sorted(fixture["unsupported"].items())
+    )
+    head = {k: v for k, v in sorted(fixture.items()) if k != "unsupported"}
+    return json.dumps(head, indent=1)[:-2] + ',\n "unsupported": {\n' + features + "\n }\n}\n"
+
+
 class _Features(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
