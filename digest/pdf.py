@@ -1,5 +1,9 @@
 """Transform print HTML into PDF bytes with WeasyPrint, fetching nothing from outside.
 
+The PDF is tagged PDF/UA-1: a structure tree in reading order, XMP metadata and the
+document's language (from `<html lang>`), so screen readers can navigate it. Links in
+the HTML become link annotations: `#id` ones jump within the PDF.
+
 WeasyPrint's URL fetcher is replaced by one that serves only files inside the templates
 folder (the brief's stylesheet). Any other URL an article might name (http, https,
 file, data) is refused and logged, never opened.
@@ -17,6 +21,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from digest.errors import RenderError
 
 log = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/ua-1"
 
 
 class TemplatesOnlyFetcher(URLFetcher):
@@ -49,7 +55,7 @@ def html_to_pdf(html: str, *, templates: Path) -> tuple[bytes, int]:
         document = HTML(
             string=html, base_url=templates.resolve().as_uri() + "/", url_fetcher=fetcher
         ).render()
-        data = document.write_pdf()
+        data = document.write_pdf(pdf_variant=PDF_VARIANT)
     except Exception as exc:  # WeasyPrint raises many kinds; all mean "no PDF"
         raise RenderError(f"PDF rendering failed: {exc}") from exc
     for url in fetcher.refused:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import css_inline
 import jinja2
+from markupsafe import Markup
 
 from digest import __version__
 from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
@@ -46,7 +48,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["cite"] = cite
+    env.filters["cite_links"] = cite_links
     env.filters["wrap"] = _wrap
+    env.filters["short_url"] = short_url
     return env
 
 
@@ -63,7 +67,10 @@ def render_print_html(brief: Brief) -> str:
 
 
 def render_email_html(brief: Brief) -> str:
-    """Email-ready HTML: 600 px tables, every style inlined, no external resource."""
+    """Email-ready HTML: 600 px tables, every style inlined, no external resource.
+
+    The one `<style data-css-inline="keep">` block (the dark-mode colours) stays in the
+    head: a media query cannot be inlined."""
     html = _render("email.html.j2", brief)
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
     try:
@@ -157,6 +164,12 @@ class SourceView:
     byline: str  # "outlet, 1 July 2024", or what of it is known
     where: str
     summary: str
+    url: str | None  # an http(s) address a reader can click; other schemes stay text
+
+    @property
+    def anchor(self) -> str:
+        """The id of its entry in the print edition's source list."""
+        return f"source-{self.n}"
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,7 @@ def view(brief: Brief) -> dict[str, Any]:
         in_shown_stories = {a.index for a in brief.sources}
     quoted = {p.text for p in brief.points}
     unshown = [s for s in brief.stories if not s.shown]
+    sources = [_source_view(a, quoted) for a in brief.sources if a.index in shown]
     return {
         "brief": brief,
         "date_long": brief.date.strftime("%A, %-d %B %Y"),
@@ -187,7 +201,11 @@ def view(brief: Brief) -> dict[str, Any]:
         "lead": brief.lead,
         "sections": _body(brief),
         "key_figures": brief.key_figures,
-        "sources": [_source_view(a, quoted) for a in brief.sources if a.index in shown],
+        "sources": sources,
+        # Where a citation number leads: its entry in the PDF's source list; in the email,
+        # the article itself (Gmail for iOS and Outlook's apps ignore links within a message).
+        "entries": {s.n: f"#{s.anchor}" for s in sources},
+        "articles": {s.n: s.url for s in sources if s.url},
         "unlisted": len(in_shown_stories - shown),
         "more": [MoreView(s.headline, len(s.articles)) for s in unshown[: brief.listed]],
         "more_unlisted": len(unshown) - brief.listed,
@@ -238,7 +256,15 @@ def _source_view(article: Article, quoted: set[str]) -> SourceView:
     summary = " ".join(sentence for sentence in article.summary if sentence not in quoted)
     title = "" if derived and summary else short_title(article.title)
     byline = ", ".join(part for part in (article.outlet, published) if part)
-    return SourceView(article.index, title, byline, where, summary)
+    return SourceView(article.index, title, byline, where, summary, _link(article.url))
+
+
+def _link(url: str | None) -> str | None:
+    """The URL if a reader may click it: http or https with a host, nothing else."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _preheader(brief: Brief) -> str:
@@ -247,10 +273,25 @@ def _preheader(brief: Brief) -> str:
 
 
 def cite(sources: tuple[int, ...], limit: int = MAX_CITED) -> str:
-    """Source numbers as a reader cites them, unbreakable: [1, 3] or [1, 2, … +40]."""
-    shown = ",\u00a0".join(str(n) for n in sources[:limit])
+    """Source numbers as a reader cites them: [1, 3] or [1, 2, 3, 4, 5, 6 +40]."""
+    shown = ", ".join(str(n) for n in sources[:limit])
     more = len(sources) - limit
-    return f"[{shown}\u00a0+{more}]" if more > 0 else f"[{shown}]"
+    return f"[{shown} +{more}]" if more > 0 else f"[{shown}]"
+
+
+def cite_links(sources: tuple[int, ...], limit: int, targets: dict[int, str]) -> Markup:
+    """The citation in HTML, unbreakable, each number a link where `targets` has one."""
+
+    def number(n: int) -> Markup:
+        href = targets.get(n)
+        if href is None:
+            return Markup(n)
+        return Markup('<a class="cite-link" href="{}">{}</a>').format(href, n)
+
+    shown = Markup(",&nbsp;").join(number(n) for n in sources[:limit])
+    more = len(sources) - limit
+    tail = Markup("&nbsp;+{}").format(more) if more > 0 else Markup("")
+    return Markup("[") + shown + tail + Markup("]")
 
 
 def _shown_sources(brief: Brief) -> set[int]:
@@ -259,12 +300,29 @@ def _shown_sources(brief: Brief) -> set[int]:
     return {n for sources in cited for n in sources[:limit]}
 
 
+def short_url(url: str, width: int = 60) -> str:
+    """An address as the email shows it: no scheme, cut to fit; long ones cannot wrap
+    there (caniemail: word-break is unsupported in Outlook), the link keeps it whole."""
+    shown = url.split("://", 1)[-1].removeprefix("www.")
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
 def short_title(title: str, width: int = 110) -> str:
     return textwrap.shorten(title, width, placeholder=" …")
 
 
-def _wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
-    return textwrap.fill(
+# Joins a citation to the last word while wrapping (textwrap breaks only at whitespace),
+# then becomes a plain space: the text part carries no non-breaking spaces.
+_GLUE = "\ue000"
+
+
+def _wrap(
+    text: str, width: int = 72, indent: str = "", first: str | None = None, citation: str = ""
+) -> str:
+    """Fill a paragraph; a `citation` stays whole and never starts a line of its own."""
+    if citation:
+        text = f"{text}{_GLUE}{citation.replace(' ', _GLUE)}"
+    filled = textwrap.fill(
         text,
         width=width,
         initial_indent=indent if first is None else first,
@@ -272,3 +330,4 @@ def _wrap(text: str, width: int = 72, indent: str = "", first: str | None = None
         break_long_words=False,
         break_on_hyphens=False,
     )
+    return filled.replace(_GLUE, " ")

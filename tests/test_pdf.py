@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import io
 import logging
+import re
+import shutil
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -113,3 +117,88 @@ def test_rendering_the_seed_brief_logs_no_warning(
         if r.levelno >= logging.WARNING and "HarfBuzz-Subset" not in r.getMessage()
     ]
     assert problems == []
+
+
+# Tagged PDF/UA, reading order and links -----------------------------------------------
+
+
+def _structure_tags(reader: PdfReader) -> list[str]:
+    """The structure types of the tagged PDF, depth first."""
+    tags: list[str] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if "/S" in node:
+                tags.append(str(node["/S"]))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return tags
+
+
+def test_pdf_is_tagged_pdf_ua_with_xmp_metadata_and_language(built: Built) -> None:
+    reader = PdfReader(built.files["pdf"])
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    tags = _structure_tags(reader)
+    assert tags.count("/H1") == 1
+    assert tags.count("/H2") >= len(printed_sections(built)) + 2  # at a glance, sources
+    assert "/L" in tags and tags.count("/LI") >= len(built.brief.points)
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfuaid:part="1"' in xmp
+    assert f"{built.brief.title} — Monday, 29 July 2024" in xmp  # dc:title
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(
+            ["pdfinfo", str(built.files["pdf"])], capture_output=True, text=True, check=True
+        ).stdout
+        assert re.search(r"^Tagged:\s+yes$", info, flags=re.M)
+
+
+def _pdftotext(path: Path) -> str:
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+def test_each_key_figure_is_read_directly_before_its_context(built: Built) -> None:
+    figures = built.brief.key_figures
+    assert len(figures) >= 2
+    readers = {"pypdf": _text(PdfReader(built.files["pdf"])).replace("\u2009", " ")}
+    if shutil.which("pdftotext"):
+        readers["pdftotext"] = _pdftotext(built.files["pdf"])
+    for name, text in readers.items():
+        start = text.index("KEY FIGURES")
+        for figure in figures:
+            context = " ".join(figure.context.split()[:4])
+            assert f"{figure.figure} {context}" in text[start:], (name, figure.figure)
+
+
+def test_links_in_the_pdf_open_the_sources_and_jump_to_their_entries() -> None:
+    from digest.render import render_print_html
+    from tests.test_render import NET, WIRE, linked_brief
+
+    data, _ = html_to_pdf(render_print_html(linked_brief()), templates=templates_dir())
+    reader = PdfReader(io.BytesIO(data))
+    uris, jumps = [], []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            assert link["/Subtype"] == "/Link"
+            if "/A" in link and link["/A"].get("/S") == "/URI":
+                uris.append(link["/A"]["/URI"])
+            else:
+                jumps.append(str(link["/Dest"]))
+    assert sorted(uris) == sorted([WIRE, WIRE, NET, NET])  # title and address of each
+    # The seven citation numbers: [1, 2], [1, 3], [3] and [4, 1].
+    assert sorted(jumps) == sorted(
+        ["source-1"] * 3 + ["source-2"] + ["source-3"] * 2 + ["source-4"]
+    )
+    destinations = reader.named_destinations
+    for n, title in ((1, "Austin upgrades"), (3, "A local file"), (4, "A hostile address")):
+        page = reader.get_destination_page_number(destinations[f"source-{n}"])
+        assert title in reader.pages[page].extract_text()
