@@ -61,8 +61,13 @@ PAIRS = (
 MIX_SIZES = (2, 5, 10)
 DRAWS = 5
 FOLDS = 5
-# The grid `--cv` searches: (threshold, floor) of digest.stories.Grouping.
-GRID = tuple((round(0.03 + 0.01 * k, 2), floor) for k in range(10) for floor in (0, 200, 1000))
+# The grid `--cv` searches: (threshold, floor, relative) of digest.stories.Grouping.
+GRID = tuple(
+    (round(0.03 + 0.01 * k, 2), floor, relative)
+    for k in range(4)
+    for floor in (200, 1000)
+    for relative in (0.0, 0.4, 0.6, 0.7)
+)
 
 
 def metrics() -> tuple:
@@ -145,15 +150,18 @@ def cross_validate(clusters: dict[str, list[Article]]) -> float:
     folds = [sorted(shuffled[k::FOLDS]) for k in range(FOLDS)]
     cache: dict[tuple[str, ...], tuple[list[Article], list[str]]] = {}
     chosen_values = []
-    print("| fold | chosen (threshold, floor) | held-out ARI | V | ARI (pairs) | V (pairs) |")
+    print(
+        "| fold | chosen (threshold, floor, relative) | held-out ARI | V | ARI (pairs) "
+        "| V (pairs) |"
+    )
     print("|---|---|---|---|---|---|")
     held = []
     for k, fold in enumerate(folds):
         train = [n for n in names if n not in fold]
         train_mixes = [m for _, m in mixes(train, seed=100 + k)]
         best = None
-        for threshold, floor in GRID:
-            params = replace(DEFAULT, threshold=threshold, floor=floor)
+        for threshold, floor, relative in GRID:
+            params = replace(DEFAULT, threshold=threshold, floor=floor, relative=relative)
             total = 0.0
             for chosen in train_mixes:
                 key = tuple(sorted(chosen))
@@ -163,23 +171,25 @@ def cross_validate(clusters: dict[str, list[Article]]) -> float:
                 total += scores(labels(group(articles, params), len(articles)), truth)[2]
             mean = total / len(train_mixes)
             if best is None or mean > best[0]:
-                best = (mean, threshold, floor)
+                best = (mean, threshold, floor, relative)
         assert best is not None
-        _, threshold, floor = best
-        chosen_values.append((threshold, floor))
+        _, threshold, floor, relative = best
+        chosen_values.append((threshold, floor, relative))
         articles, truth = read_mix(clusters, fold, seed=5)
-        params = replace(DEFAULT, threshold=threshold, floor=floor)
+        params = replace(DEFAULT, threshold=threshold, floor=floor, relative=relative)
         result = scores(labels(group(articles, params), len(articles)), truth)
         held.append(result)
         cells = " | ".join(f"{x:.3f}" for x in result)
-        print(f"| {k + 1} | {threshold:.2f}, {floor} | {cells} |", flush=True)
+        print(f"| {k + 1} | {threshold:.2f}, {floor}, {relative} | {cells} |", flush=True)
     means = [statistics.fmean(r[j] for r in held) for j in range(4)]
     print("| mean | | " + " | ".join(f"{x:.3f}" for x in means) + " |")
-    median = statistics.median(t for t, _ in chosen_values)
-    floor = statistics.median(f for _, f in chosen_values)
+    median = statistics.median(t for t, _, _ in chosen_values)
+    floor = statistics.median(f for _, f, _ in chosen_values)
+    relative = statistics.median(r for _, _, r in chosen_values)
     print(
-        f"\nmedian of the folds' choices: threshold {median:.2f}, floor {floor:.0f} "
-        f"(digest uses {DEFAULT.threshold}, {DEFAULT.floor})"
+        f"\nmedian of the folds' choices: threshold {median:.2f}, floor {floor:.0f}, "
+        f"relative {relative} (digest uses {DEFAULT.threshold}, {DEFAULT.floor}, "
+        f"{DEFAULT.relative})"
     )
     return median
 
