@@ -43,7 +43,11 @@ def test_brief_writes_four_dated_files_and_a_summary_line(tmp_path: Path) -> Non
     result = run("brief", "--input", str(SEEDS), "--out", str(out), "--date", "2024-07-29")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"brief-2024-07-29.{ext}" for ext in ("html", "json", "pdf", "txt")]
+    assert names == [
+        *(f"brief-2024-07-29.{ext}" for ext in ("html", "json", "pdf", "txt")),
+        "feed.xml",
+        "index.html",
+    ]
     summary = result.stderr.strip().splitlines()[-1]
     assert "5 article(s) read, 0 skipped" in summary and "points" in summary and "page" in summary
     assert json.loads((out / "brief-2024-07-29.json").read_text())["date"] == "2024-07-29"
