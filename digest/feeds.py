@@ -38,7 +38,7 @@ import yaml
 
 from digest.errors import IngestError
 from digest.fetch import DEFAULT_TIMEOUT, Fetcher
-from digest.htmltext import extract_html
+from digest.htmltext import visible_text
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, parse_article
 from digest.models import Article, Skipped
 from digest.output import write_atomic
@@ -166,7 +166,7 @@ def _entry_article(
         return None
     body = _entry_html(entry)
     html = True
-    if len(" ".join(extract_html(body).blocks).split()) < TEASER_WORDS:
+    if len(" ".join(visible_text(body).blocks).split()) < TEASER_WORDS:
         if not link:
             raise IngestError(f"{name}: only a teaser, and no link to the whole article")
         body, html = page_text(link, fetcher), False
