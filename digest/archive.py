@@ -61,7 +61,7 @@ def entries(folder: Path, *, base_url: str = "") -> list[Entry]:
             continue
         try:
             found.append(_entry(path, match[1], base_url))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("archive: skipped %s: not a brief's JSON edition (%s)", path.name, exc)
     return sorted(found, key=lambda e: e.date, reverse=True)
 
@@ -83,9 +83,12 @@ def _entry(path: Path, day: str, base_url: str) -> Entry:
         name = f"brief-{day}.{ext}"
         return href(name, base_url) if (path.parent / name).is_file() else None
 
+    title = " ".join(str(data["title"]).split())
+    if not title:
+        raise ValueError("no title")
     return Entry(
         date=date,
-        title=str(data["title"]),
+        title=title,
         subtitle=str(data.get("subtitle") or ""),
         headlines=tuple(headlines[:TOP_HEADLINES]),
         html=link("html"),

@@ -93,7 +93,7 @@ def _settings(config: Path | None, env: Mapping[str, str]) -> tuple[list[Result]
             results.append(Result(f"[{name}]", OK, "valid"))
         return value
 
-    load("brief", lambda: load_brief_settings(config, env))
+    load("brief", lambda: load_brief_settings(config, env).profile_for(None))
     sources = load("sources", lambda: load_source_settings(config, env))
     mail = load("mail", lambda: load_mail_settings(config, env))
     assert sources is None or isinstance(sources, SourceSettings)

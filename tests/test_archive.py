@@ -201,3 +201,20 @@ def test_an_empty_folder_gives_an_empty_archive(tmp_path: Path) -> None:
     assert parse_index(tmp_path / "index.html") == []
     assert "No brief yet" in (tmp_path / "index.html").read_text("utf-8")
     assert feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"title": "", "stories": []}', '{"title": "T", "stories": ["not a story"]}', "[1, 2]"],
+)
+def test_a_malformed_brief_json_is_skipped_and_the_rest_listed(
+    two_briefs: Path, content: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    (two_briefs / "brief-2024-08-01.json").write_text(content)
+    write_archive(two_briefs)
+    assert [e["date"] for e in parse_index(two_briefs / "index.html")] == [
+        "2024-07-30",
+        "2024-07-29",
+    ]
+    assert "skipped brief-2024-08-01.json" in caplog.text
+    assert len(feedparser.parse((two_briefs / "feed.xml").read_bytes()).entries) == 2

@@ -178,3 +178,9 @@ def test_a_state_folder_that_cannot_be_made_fails(tmp_path: Path) -> None:
     env = {"DIGEST_STATE_DIR": str(blocker / "state")}
     state = row(check_setup(config=None, out=tmp_path / "out", environ=env), "state")
     assert state.status == FAIL and "DIGEST_STATE_DIR" in state.fix
+
+
+def test_a_profile_file_that_is_missing_fails(tmp_path: Path) -> None:
+    path = config(tmp_path, '[brief]\nprofile = "beats/missing.toml"\n')
+    brief = row(check_setup(config=path, out=tmp_path / "out", environ={}), "[brief]")
+    assert brief.status == FAIL and "missing.toml: cannot read profile" in brief.detail

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest import runs
-from digest.archive import href
+from digest.archive import href, update_archive
 from digest.config import (
     ConfigError,
     MailSettings,
@@ -160,6 +160,7 @@ def _brief_for_run(
         and record.files
     ):
         log.info("run %s: resuming; the brief was built by an earlier attempt", date.isoformat())
+        update_archive(out, base_url=base_url)  # the attempt may have stopped before it
         return record.files, record.articles
     ledger.start(date)
     fresh = gather(
