@@ -25,4 +25,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) out/*.pdf out/*.html out/*.txt out/*.json out/*.eml
+	rm -rf $(VENV) out/*.pdf out/*.html out/*.txt out/*.json out/*.eml out/feed.xml

@@ -95,7 +95,24 @@ def plan(sources: Sequence[int], *, pages: int, skipped: int = 0, scale: float =
     return Plan(tuple(words), int(listed))
 
 
+def most_points(sources: Sequence[int], *, pages: int, skipped: int = 0) -> int:
+    """The most points of typical length that `pages` hold, with the stories a plan shows
+    in full: the room the fixed parts leave, less each story's heading and sources."""
+    shown = plan(sources, pages=pages, skipped=skipped).shown
+    room = pages * PAGE_WORDS - FIXED_WORDS - SKIPPED_WORDS * min(skipped, 10)
+    room -= sum(HEADING_WORDS + SOURCE_WORDS * count for count in sources[:shown])
+    return max(shown, room // POINT_WORDS)
+
+
+SHRINK_MARGIN = 0.85
+
+
 def shrink(sources: Sequence[int], *, pages: int, skipped: int, laid_out: int) -> Plan:
     """The one corrective re-plan after a layout ran to `laid_out` pages: the room cut
     in proportion, with a margin (0.85), so fewer stories and fewer words."""
-    return plan(sources, pages=pages, skipped=skipped, scale=pages / laid_out * 0.85)
+    return plan(sources, pages=pages, skipped=skipped, scale=pages / laid_out * SHRINK_MARGIN)
+
+
+def fewer_points(points: int, *, pages: int, laid_out: int) -> int:
+    """A capped number of points after a layout ran to `laid_out` pages: cut the same way."""
+    return max(1, int(points * pages / laid_out * SHRINK_MARGIN))

@@ -16,6 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from digest import __version__
+from digest.archive import entries as archive_entries
+from digest.archive import write_archive
+from digest.check import check_setup, format_table
 from digest.config import (
     SourceSettings,
     bundled_profiles,
@@ -98,15 +101,29 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    _add_verbosity(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_brief(commands)
     _add_summarize(commands)
     _add_send(commands)
     _add_run(commands)
     _add_schedule(commands)
+    _add_archive(commands)
+    _add_check(commands)
+    for command in commands.choices.values():
+        # SUPPRESS: a command without -v/-q keeps what was given before it.
+        _add_verbosity(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """-v/-q, accepted before the command and after it (`digest brief -v`)."""
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log every step"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="only warnings and errors"
+    )
 
 
 def _add_brief(commands: argparse._SubParsersAction) -> None:
@@ -333,6 +350,75 @@ def _add_schedule(commands: argparse._SubParsersAction) -> None:
     schedule.set_defaults(run=_run_schedule)
 
 
+def _add_archive(commands: argparse._SubParsersAction) -> None:
+    archive = commands.add_parser(
+        "archive",
+        help="rebuild index.html and feed.xml (Atom) from the briefs in the output folder",
+        description="List every brief-DATE.json in --out in DIR/index.html (date, title, top "
+        "headlines, links to the HTML and PDF) and DIR/feed.xml, an Atom feed of the briefs. "
+        "`digest brief` and `digest run` do this after each brief; this command regenerates "
+        "them. With 'base_url' in [brief], links are absolute.",
+    )
+    archive.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="folder holding the briefs (default: ./out)",
+    )
+    archive.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="config file with a [brief] table (default: $DIGEST_CONFIG, else "
+        "./digest.toml if present)",
+    )
+    archive.set_defaults(run=_run_archive)
+
+
+def _run_archive(args: argparse.Namespace) -> int:
+    settings = load_brief_settings(args.config)
+    files = write_archive(args.out, base_url=settings.base_url)
+    count = len(archive_entries(args.out))
+    briefs = "brief" if count == 1 else "briefs"
+    log.info("archive: %d %s -> %s, %s", count, briefs, files["index"], files["feed"])
+    return EXIT_OK
+
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check",
+        help="check the setup without sending anything: settings, SMTP, feeds, fonts, state",
+        description="Check the settings, the SMTP server (connect, EHLO, STARTTLS, "
+        "certificate, login, then QUIT: no message is sent), each feed (a conditional GET, "
+        "parsed), Pango and fonts, libharfbuzz-subset0 and the state folder, and print what "
+        "is fine and what is not, each with its fix. Exit 1 only if something configured "
+        "fails; what is optional or not configured is reported and does not fail.",
+    )
+    check.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="config file to check (default: $DIGEST_CONFIG, else ./digest.toml if present)",
+    )
+    check.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="the output folder the runs will use; the state folder is beside it (default: ./out)",
+    )
+    check.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    results = check_setup(config=args.config, out=args.out)
+    print(format_table(results))
+    return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
+
+
 def _add_daily_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input",
@@ -402,6 +488,7 @@ def _run_run(args: argparse.Namespace) -> int:
         force=args.force,
         attach_pdf=args.attach_pdf,
         pause_at=pause_stage(),
+        base_url=brief.base_url,
     )
     log.info("%s", describe(ran))
     return EXIT_OK
@@ -421,6 +508,7 @@ def _run_schedule(args: argparse.Namespace) -> int:
         length=brief.length,
         pages=brief.pages or MAX_PAGES,
         attach_pdf=args.attach_pdf,
+        base_url=brief.base_url,
     )
     return EXIT_OK
 
@@ -447,7 +535,7 @@ def _profile(value: str) -> str:
     return value
 
 
-_url = _usage(lambda value: check_feed_url(value, "--feed"))
+_url = _usage(lambda value: check_feed_url(value, ""))  # argparse names the option
 
 
 def _zone(value: str) -> str:
@@ -476,6 +564,7 @@ def _run_brief(args: argparse.Namespace) -> int:
         method=args.method,
         length=args.length or settings.length,
         pages=args.pages or settings.pages or MAX_PAGES,
+        base_url=settings.base_url,
     )
     ingested = built.ingested
     names = ", ".join(str(p) for p in built.files.values())

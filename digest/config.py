@@ -184,6 +184,8 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 #     title = "Morning Brief"          # replaces the profile's title
 #     pages = 2                        # the page budget (default 2)
 #     length = 12                      # number of points (default: fitted to the pages)
+#     base_url = "https://example.org/briefs/"  # where out/ is published: links in the
+#                                      # email and the feed become absolute
 #
 # DIGEST_STATE_DIR names the folder for the ledgers and locks (default: `state` beside out/).
 
@@ -443,7 +445,7 @@ def load_source_settings(
 
 # --- The brief: the config file's [brief] table ------------------------------------------
 
-_BRIEF_KEYS = {"profile", "title", "pages", "length"}
+_BRIEF_KEYS = {"profile", "title", "pages", "length", "base_url"}
 
 
 @dataclass(frozen=True)
@@ -454,6 +456,7 @@ class BriefSettings:
     title: str | None = None  # replaces the profile's title
     pages: int | None = None
     length: int | None = None
+    base_url: str = ""  # where out/ is published, ending in "/"; "" keeps links relative
     source: str = "defaults"
 
     def profile_for(self, option: str | Path | None, *, demo: bool = False) -> Profile:
@@ -486,8 +489,18 @@ def load_brief_settings(
         title=_text(table, "title", where) if "title" in table else None,
         pages=_whole(table["pages"], f"{where} 'pages'") if "pages" in table else None,
         length=_whole(table["length"], f"{where} 'length'") if "length" in table else None,
+        base_url=_base_url(table["base_url"], f"{where} 'base_url'") if "base_url" in table else "",
         source=data.get("source", "defaults"),
     )
+
+
+def _base_url(value: Any, where: str) -> str:
+    """An http(s) URL of a folder, ending in "/" so that file names join under it."""
+    url = check_feed_url(_optional_text(value, where), where)
+    parts = urllib.parse.urlsplit(url)
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{where}: {value!r} must be a folder's URL, without ? or #")
+    return url if url.endswith("/") else url + "/"
 
 
 def _whole(value: Any, where: str) -> int:
@@ -501,7 +514,8 @@ def check_feed_url(value: str, where: str) -> str:
     url = value.strip()
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: {value!r} is not an http:// or https:// URL")
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(f"{prefix}{value!r} is not an http:// or https:// URL")
     return url
 
 

@@ -38,7 +38,7 @@ import yaml
 
 from digest.errors import IngestError
 from digest.fetch import DEFAULT_TIMEOUT, Fetcher
-from digest.htmltext import extract_html
+from digest.htmltext import visible_text
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, parse_article
 from digest.models import Article, Skipped
 from digest.output import write_atomic
@@ -57,8 +57,10 @@ class FeedCache:
 
     folder: Path
 
-    def fetch(self, url: str, fetcher: Fetcher) -> bytes:
-        """The feed's current body: fetched, or the cached one when the server says 304."""
+    def fetch(self, url: str, fetcher: Fetcher, *, keep: bool = True) -> bytes:
+        """The feed's current body: fetched, or the cached one when the server says 304.
+
+        `keep=False` leaves the cache as it is (`digest check`)."""
         key = hashlib.sha256(url.encode()).hexdigest()[:24]
         body_path, meta_path = self.folder / f"{key}.xml", self.folder / f"{key}.json"
         meta = self._meta(meta_path) if body_path.is_file() else {}
@@ -67,9 +69,10 @@ class FeedCache:
         if response.status == 304:
             log.info("feed %s: not modified since the last run", url)
             return body_path.read_bytes()
-        write_atomic(body_path, response.body)
-        kept = {field: response.headers.get(answer, "") for answer, field in _ANSWERS}
-        write_atomic(meta_path, json.dumps({"url": url, **kept}))
+        if keep:
+            write_atomic(body_path, response.body)
+            kept = {field: response.headers.get(answer, "") for answer, field in _ANSWERS}
+            write_atomic(meta_path, json.dumps({"url": url, **kept}))
         return response.body
 
     @staticmethod
@@ -105,7 +108,7 @@ def fetch_feeds(
     skipped: list[Skipped] = []
     for url in urls:
         try:
-            parsed = _parse(url, store.fetch(url, fetcher))
+            parsed = parse_feed(url, store.fetch(url, fetcher))
         except IngestError as exc:
             skipped.append(_skip(url, str(exc)))
             continue
@@ -127,7 +130,8 @@ def fetch_feeds(
                 continue
             if article is not None:
                 articles.append(replace(article, index=len(articles) + 1))
-    log.info("feeds: %d entr(ies) read from %d feed(s)", len(articles), len(urls))
+    entries = "entry" if len(articles) == 1 else "entries"
+    log.info("feeds: %d %s read from %d feed(s)", len(articles), entries, len(urls))
     return Ingested(tuple(articles), tuple(skipped))
 
 
@@ -145,7 +149,7 @@ def _one_line(text: str) -> str:
     return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
-def _parse(url: str, body: bytes) -> Any:
+def parse_feed(url: str, body: bytes) -> Any:
     parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no entries"
@@ -162,7 +166,7 @@ def _entry_article(
         return None
     body = _entry_html(entry)
     html = True
-    if len(" ".join(extract_html(body).blocks).split()) < TEASER_WORDS:
+    if len(" ".join(visible_text(body).blocks).split()) < TEASER_WORDS:
         if not link:
             raise IngestError(f"{name}: only a teaser, and no link to the whole article")
         body, html = page_text(link, fetcher), False

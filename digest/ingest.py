@@ -1,12 +1,12 @@
 """Transform files in an input folder into clean Articles.
 
-Decoding (UTF-8, BOM, cp1252/latin-1 fallback), front matter, HTML text extraction and
-the removal of everything that is not article text (log-in prompts, photo captions and
-credits, tables of contents, subheadings, datelines, invisible format characters) all
-live here. A file that cannot be used is reported by name and skipped; it never stops
-the other files. File names are shown with control characters escaped (`shown_name`),
-so a name cannot forge a log line. This module knows nothing of sentences, summaries or
-rendering.
+Decoding (UTF-8, BOM, else cp1252 or charset-normalizer's guess), front matter, HTML text
+extraction (trafilatura, in `digest.htmltext`) and the removal of everything that is not
+article text (log-in prompts, photo captions and credits, tables of contents, subheadings,
+datelines, invisible format characters) all live here. A file that cannot be used is
+reported by name and skipped; it never stops the other files. File names are shown with
+control characters escaped (`shown_name`), so a name cannot forge a log line. This module
+knows nothing of sentences, summaries or rendering.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,6 +75,8 @@ def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested
             continue
         seen[article.content_hash] = name
         articles.append(replace(article, index=len(articles) + 1))
+        words = len(article.text.split())
+        log.debug("read %s (%s): %d words, title %r", name, article.encoding, words, article.title)
     return Ingested(tuple(articles), tuple(skipped))
 
 
@@ -187,7 +190,8 @@ _INVISIBLE = re.compile(
 
 
 def decode(data: bytes, *, name: str) -> tuple[str, str]:
-    """Decode article bytes: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252, else latin-1."""
+    """Decode article bytes: UTF-8 (BOM or not), UTF-16 with BOM, else a guess (`_guess`),
+    said in a one-line warning that names the encoding used."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
     elif data.startswith(b"\xef\xbb\xbf"):
@@ -195,18 +199,52 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
     elif b"\x00" in data[:8192]:
         raise IngestError(f"{name}: binary file (contains NUL bytes), not text")
     else:
-        candidates = ["utf-8", "cp1252", "latin-1"]
+        candidates = ["utf-8", *_guess(data), "latin-1"]
     for encoding in candidates:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
         if len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536) + 2:
             raise IngestError(f"{name}: binary file (control characters), not text")
+        if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
+            log.warning("%s: not UTF-8; read as %s (save it as UTF-8 to be sure)", name, encoding)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
         return _INVISIBLE.sub("", _CONTROL.sub("", text)).replace("\u00a0", " "), encoding
     raise IngestError(f"{name}: cannot be decoded as text")
+
+
+def _guess(data: bytes) -> list[str]:
+    """Encodings to try for bytes that are not UTF-8, best first.
+
+    cp1252 first when it reads the bytes as Latin-script text: charset-normalizer alone
+    takes a short French cp1252 text for cp1250 ("à" becomes "ŕ"). Otherwise (a Russian
+    cp1251 text reads as cp1252 mojibake, "Ïðåçèäåíò") charset-normalizer's best guess."""
+    try:
+        if _looks_latin(data.decode("cp1252")):
+            return ["cp1252"]
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only files that are not UTF-8 need it
+
+    best = from_bytes(data[:65536]).best()
+    return [best.encoding] if best is not None else ["cp1252"]
+
+
+# In a word of Latin-script text, a non-ASCII character is a letter (é, ß, ñ, œ); mojibake
+# from another code page puts symbols there (³, ¹, ¦, ¼) or makes most letters non-ASCII.
+_IN_WORD_SYMBOL = re.compile(r"(?<=[^\W\d_])[^\w\s\x00-\x7f](?=[^\W\d_])")
+LATIN_NON_ASCII = 0.25  # share of letters outside ASCII above which it is not Latin text
+
+
+def _looks_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    foreign = sum(1 for c in letters if not c.isascii()) / len(letters)
+    latin = all("LATIN" in unicodedata.name(c, "") for c in letters if not c.isascii())
+    return foreign <= LATIN_NON_ASCII and latin and not _IN_WORD_SYMBOL.search(text)
 
 
 _FRONT = {

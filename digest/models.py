@@ -95,6 +95,16 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The brief a daily brief follows: its date and links to its HTML and PDF editions
+    (file names beside it, or absolute URLs under [brief] base_url)."""
+
+    date: dt.date
+    html: str
+    pdf: str
+
+
+@dataclass(frozen=True)
 class Brief:
     title: str
     date: dt.date
@@ -108,6 +118,7 @@ class Brief:
     articles_read: int = 0
     stories: tuple[Story, ...] = ()  # every story found, most important first
     listed: int = 0  # stories not shown in full but listed under "More stories"
+    previous: Previous | None = None  # the brief this one follows (daily runs)
     generated: dt.datetime = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import urllib.parse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from digest import __version__
 from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
 from digest.errors import RenderError
-from digest.models import Article, Brief, Point, Section
+from digest.models import Article, Brief, Point, Previous, Section
 
 EMAIL_LIMIT_BYTES = 90 * 1024
 
@@ -127,6 +128,7 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
             {"n": s.n, "headline": s.headline, "sources": list(s.articles), "shown": s.shown}
             for s in brief.stories
         ],
+        **({"previous": _previous_dict(brief.previous)} if brief.previous else {}),
         "sources": [_source_dict(a) for a in brief.sources],
         "skipped": [{"name": s.name, "reason": s.reason} for s in brief.skipped],
         "articles_read": brief.articles_read,
@@ -134,6 +136,10 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
         "generated": brief.generated.isoformat(),
         "generator": f"digest {__version__}",
     }
+
+
+def _previous_dict(previous: Previous) -> dict[str, str]:
+    return {"date": previous.date.isoformat(), "html": previous.html, "pdf": previous.pdf}
 
 
 def _source_dict(article: Article) -> dict[str, Any]:
@@ -181,6 +187,13 @@ class SectionView:
 
 
 @dataclass(frozen=True)
+class PreviousView:
+    text: str  # "New since the brief of 28 July 2024"
+    html: str  # link to its HTML edition, for the email (relative unless [brief] base_url)
+    pdf: str | None  # link to its PDF, for the PDF: only an absolute URL works there
+
+
+@dataclass(frozen=True)
 class MoreView:
     headline: str
     sources: int
@@ -217,7 +230,16 @@ def view(brief: Brief) -> dict[str, Any]:
         "version": __version__,
         "preheader": _preheader(brief),
         "tally": _tally(brief),
+        "previous": _previous_view(brief.previous),
     }
+
+
+def _previous_view(previous: Previous | None) -> PreviousView | None:
+    if previous is None:
+        return None
+    absolute = urllib.parse.urlsplit(previous.pdf).scheme in ("http", "https")
+    text = f"New since the brief of {previous.date:%-d %B %Y}"
+    return PreviousView(text, previous.html, previous.pdf if absolute else None)
 
 
 def _body(brief: Brief) -> list[SectionView]:

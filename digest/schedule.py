@@ -132,7 +132,11 @@ class Daemon:
         return max(0.0, seconds if seconds is not None else self.nap)
 
     def next_run(self) -> dt.datetime:
-        return self.local_now() + dt.timedelta(seconds=self.idle())
+        """The next moment at `at` in the zone, from the calendar: adding the library's
+        idle seconds to a clock read a moment earlier could say 06:59 for 07:00."""
+        now = self.local_now()
+        due = self._due(now.date())
+        return due if due > now else self._due(now.date() + dt.timedelta(days=1))
 
     def stop(self) -> None:
         self.stopping = True
@@ -166,7 +170,7 @@ class Daemon:
         moment = dt.datetime.combine(day, self.at)
         if self._zone is None:
             return moment.astimezone()
-        return self._zone.localize(moment)  # type: ignore[attr-defined]
+        return self._zone.normalize(self._zone.localize(moment))  # type: ignore[attr-defined]
 
     def _log_next(self) -> None:
         log.info("next run at %s %s", self.next_run().strftime("%Y-%m-%d %H:%M"), self._zone_name())

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from digest.cli import build_parser, main
 from tests.conftest import ROOT, SEEDS
@@ -43,7 +44,11 @@ def test_brief_writes_four_dated_files_and_a_summary_line(tmp_path: Path) -> Non
     result = run("brief", "--input", str(SEEDS), "--out", str(out), "--date", "2024-07-29")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"brief-2024-07-29.{ext}" for ext in ("html", "json", "pdf", "txt")]
+    assert names == [
+        *(f"brief-2024-07-29.{ext}" for ext in ("html", "json", "pdf", "txt")),
+        "feed.xml",
+        "index.html",
+    ]
     summary = result.stderr.strip().splitlines()[-1]
     assert "5 article(s) read, 0 skipped" in summary and "points" in summary and "page" in summary
     assert json.loads((out / "brief-2024-07-29.json").read_text())["date"] == "2024-07-29"
@@ -460,3 +465,61 @@ def test_a_symbolic_link_loop_in_the_input_is_named_and_the_rest_is_briefed(
     assert code == 0 and "Traceback" not in err
     assert "skipped loop.txt: symbolic link cannot be followed (a loop of links" in err
     assert "5 article(s) read, 1 skipped" in err
+
+
+def two_seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in sorted(SEEDS.iterdir())[:2]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_verbose_after_the_command_shows_each_article_the_plan_and_each_story(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = two_seeds(tmp_path)
+    args = ["--input", str(folder), "--out", str(tmp_path / "out"), "--date", "2024-07-29"]
+    assert main(["brief", *args, "-v"]) == 0
+    err = capsys.readouterr().err
+    first = sorted(folder.iterdir())[0].name
+    assert f"digest: read {first} (utf-8): " in err
+    assert "digest: page plan for 2 page(s)" in err
+    assert "digest: story 1: " in err and " point(s), " in err
+    assert main(["brief", *args]) == 0
+    plain = capsys.readouterr().err
+    assert "page plan" not in plain and "brief 2024-07-29:" in plain
+
+
+def test_quiet_after_the_command_leaves_only_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = two_seeds(tmp_path)
+    code = main(
+        ["brief", "--input", str(folder), "--out", str(tmp_path), "--date", "2024-07-29", "-q"]
+    )
+    assert code == 0 and capsys.readouterr().err == ""
+
+
+def test_a_bad_feed_url_names_the_option_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["run", "--feed", "ftp://example.org/feed"])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --feed: 'ftp://example.org/feed' is not an http:// or https:// URL" in err
+    assert "--feed: --feed" not in err
+
+
+def test_a_length_beyond_the_pages_is_capped_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ["--input", str(SEEDS), "--out", str(out), "--date", "2024-07-29"]
+    assert main(["brief", *args, "--length", "200", "--pages", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "a length of 200 points is more than 2 page(s) hold: capped to what fits" in err
+    data = json.loads((out / "brief-2024-07-29.json").read_text())
+    count = sum(len(s["points"]) for s in data["sections"])
+    assert 5 <= count < 40  # the seeds hold 58 quotable points; two pages far fewer
+    with (out / "brief-2024-07-29.pdf").open("rb") as pdf:
+        assert len(PdfReader(pdf).pages) <= 2

@@ -154,7 +154,10 @@ def test_no_brief_table_leaves_every_choice_to_options_and_defaults(tmp_path: Pa
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ("colour = 1", "[brief]: unknown key(s) colour; allowed: length, pages, profile, title"),
+        (
+            "colour = 1",
+            "[brief]: unknown key(s) colour; allowed: base_url, length, pages, profile, title",
+        ),
         ('profile = "sports"', "[brief] 'profile': no bundled profile named 'sports'"),
         ("pages = 0", "[brief] 'pages': 0 is not a whole number of at least 1"),
         ("pages = 1.5", "[brief] 'pages': 1.5 is not a whole number of at least 1"),

@@ -362,3 +362,18 @@ def test_escape_codes_in_a_link_reach_the_log_escaped(
     assert got.articles == () and len(got.skipped) == 1
     (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert "\x1b" not in warning and "\\x1b[31mred" in warning
+
+
+@pytest.mark.parametrize(("items", "said"), [(0, "0 entries"), (1, "1 entry"), (2, "2 entries")])
+def test_the_count_of_entries_is_worded_for_its_number(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture, items: int, said: str
+) -> None:
+    caplog.set_level("INFO", logger="digest")
+    entries = [
+        {"title": f"Story {n}", "link": site.url(f"/{n}"), "content": as_html(seed_text(n))}
+        for n in range(items)
+    ]
+    site.pages["/feed"] = Page(rss("Wire", entries), "application/rss+xml")
+    assert len(fetch(site, tmp_path, "/feed").articles) == items
+    assert f"feeds: {said} read from 1 feed(s)" in caplog.text
+    assert "entr(ies)" not in caplog.text

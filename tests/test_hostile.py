@@ -167,6 +167,8 @@ def test_output_names_never_come_from_article_content(tmp_path: Path) -> None:
         "brief-2024-07-29.json",
         "brief-2024-07-29.pdf",
         "brief-2024-07-29.txt",
+        "feed.xml",
+        "index.html",
     ]
     assert not (tmp_path / "etc").exists()
 

@@ -242,3 +242,101 @@ def test_an_article_in_a_script_digest_cannot_split_is_skipped_naming_the_script
     [skipped] = ingested.skipped
     assert skipped.name == "thai.txt"
     assert "Thai script" in skipped.reason
+
+
+# --- a page without <article>: trafilatura tells the article from the boilerplate ---------
+
+STORY = [
+    "The defense ministers of Japan and the United States agreed on Sunday to upgrade the "
+    "command structure of American forces stationed in Japan.",
+    "Under the plan, US Forces Japan will become a joint force headquarters with operational "
+    "responsibilities, officials said after the talks in Tokyo.",
+    "The change is meant to improve coordination with Japan's Self-Defense Forces, which are "
+    "setting up their own joint operations command next year.",
+    "Officials said the transition would take place in phases and that no date had been set "
+    "for its completion.",
+    "The ministers also discussed the joint production of missiles, including advanced "
+    "medium-range air-to-air missiles, to ease supply shortages.",
+    "China's foreign ministry criticized the meeting, saying the countries should not target "
+    "a third party or harm the interests of others.",
+]
+BOILERPLATE = {
+    "cookie banner": "We use cookies to personalise content and ads and to analyse our "
+    "traffic. Accept all cookies or manage your preferences.",
+    "subscribe prompt": "Subscribe now to keep reading: unlimited access to every story for "
+    "just one dollar a week.",
+    "newsletter promo": "Sign up for our Morning Briefing newsletter and get the day's top "
+    "headlines in your inbox every weekday.",
+    "related heading": "Related stories from our newsroom",
+    "teaser 1": "Typhoon season brings record rainfall to southern islands as farmers count "
+    "the cost of the damage",
+    "teaser 2": "Tech giant unveils folding phone with longer battery life and a brighter "
+    "screen for the holidays",
+}
+
+
+def boilerplate_page() -> bytes:
+    b = BOILERPLATE
+    return f"""<!doctype html><html><head><title>Allies upgrade command - Example News</title>
+<meta property="og:site_name" content="Example News"></head><body>
+<div class="cookie-banner"><p>{b["cookie banner"]}</p><button>Accept</button></div>
+<div class="header"><a href="/">Example News</a></div>
+<div class="content"><h1>Allies upgrade US command in Japan</h1>
+<p>{STORY[0]}</p><p>{STORY[1]}</p>
+<div class="paywall"><p>{b["subscribe prompt"]}</p></div>
+<p>{STORY[2]}</p><p>{STORY[3]}</p>
+<div class="newsletter-promo"><p>{b["newsletter promo"]}</p></div>
+<p>{STORY[4]}</p><p>{STORY[5]}</p></div>
+<div class="related"><h3>{b["related heading"]}</h3>
+<div class="teaser"><a href="/a"><p>{b["teaser 1"]}</p></a></div>
+<div class="teaser"><a href="/b"><p>{b["teaser 2"]}</p></a></div></div>
+</body></html>""".encode()
+
+
+def test_a_page_without_article_keeps_its_story_and_at_most_one_boilerplate_block() -> None:
+    article = parse_article(boilerplate_page(), name="page.html", html=True)
+    text = article.text
+    kept = [name for name, block in BOILERPLATE.items() if block[:40] in text]
+    assert len(kept) <= 1, kept
+    assert all(sentence in text for sentence in STORY)
+    assert article.title == "Allies upgrade US command in Japan"
+    assert article.outlet == "Example News"
+
+
+# --- encodings: UTF-8, else cp1252 for Latin-script text, else charset-normalizer ------------
+
+ENCODED = [
+    (
+        "Президент России заявил в понедельник, что переговоры с Японией продолжатся. "
+        "Министры встретились в Токио и обсудили новые меры безопасности.",
+        "cp1251",
+    ),
+    ("Le ministre a dit à Tokyo que l'accord était prêt.", "cp1252"),  # short French
+    (
+        "Die Minister trafen sich am Montag in Tokio und einigten sich über größere Übungen.",
+        "cp1252",
+    ),
+    (
+        "El ministro dijo en Tokio que el acuerdo está listo y que habrá más ejercicios el "
+        "año próximo, según la señora Núñez.",
+        "cp1252",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "encoding"), ENCODED, ids=["ru", "fr", "de", "es"])
+def test_an_article_that_is_not_utf8_is_read_right_and_the_encoding_is_named(
+    text: str, encoding: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    article = parse_article(text.encode(encoding), name="old.txt")
+    assert article.paragraphs == (text,)
+    assert article.encoding == encoding
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning == f"old.txt: not UTF-8; read as {encoding} (save it as UTF-8 to be sure)"
+
+
+def test_utf8_is_read_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    article = parse_article(
+        "Le ministre a dit à Tokyo que l'accord était prêt.".encode(), name="a.txt"
+    )
+    assert article.encoding == "utf-8" and not caplog.records

@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
+import feedparser
 import pytest
 from pypdf import PdfReader
 
@@ -25,7 +27,7 @@ from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, run_once
 from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, RunLedger
 from tests.conftest import ROOT, SEEDS
 from tests.loopback import Page, Site, article_page, as_html, atom, rss, seed_text, serve
-from tests.test_mail import Handler, Server, _serve
+from tests.test_mail import Handler, Server, _serve, part
 
 DAY = dt.date(2024, 7, 29)
 NEXT = DAY + dt.timedelta(days=1)
@@ -119,7 +121,66 @@ def test_the_next_day_briefs_only_new_articles_and_no_point_already_sent(
         "Another outlet's take",
         *(a.title for a in ran_sources(inbox)),
     }
-    assert "New since the brief of 29 July 2024 (brief-2024-07-29.html)" in brief["subtitle"]
+    assert brief["previous"] == {
+        "date": "2024-07-29",
+        "html": "brief-2024-07-29.html",
+        "pdf": "brief-2024-07-29.pdf",
+    }
+    email_html = part(smtp.handler.received[1].parsed(), "text/html").get_content()
+    assert ("brief-2024-07-29.html", "New since the brief of 29 July 2024") in links(email_html)
+    text = brief_paths(tmp_path / "out", NEXT)["txt"].read_text("utf-8")
+    assert "New since the brief of 29 July 2024: brief-2024-07-29.html" in text
+
+
+def test_with_a_base_url_the_emails_link_to_the_previous_brief_is_absolute(
+    smtp: Server, tmp_path: Path, inbox: Path
+) -> None:
+    base = "https://news.example.org/briefs/"
+    run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox), base_url=base)
+    shutil.copy(SEED_FILES[4], inbox / SEED_FILES[4].name)
+    ran = run(smtp, tmp_path, NEXT, SourceSettings(inbox=inbox), base_url=base)
+    assert ran.status == SENT
+    email_html = part(smtp.handler.received[1].parsed(), "text/html").get_content()
+    previous = f"{base}brief-2024-07-29.html"
+    assert (previous, "New since the brief of 29 July 2024") in links(email_html)
+    assert not [href for href, _ in links(email_html) if href.startswith("brief-")]
+    pdf = PdfReader(brief_paths(tmp_path / "out", NEXT)["pdf"])
+    uris = [
+        a.get_object()["/A"].get("/URI")
+        for page in pdf.pages
+        for a in page.get("/Annots", [])
+        if "/A" in a.get_object()
+    ]
+    assert f"{base}brief-2024-07-29.pdf" in uris
+    feed = feedparser.parse((tmp_path / "out" / "feed.xml").read_bytes())
+    assert [e.link for e in feed.entries] == [
+        f"{base}brief-2024-07-30.html",
+        f"{base}brief-2024-07-29.html",
+    ]
+
+
+def links(html: str) -> list[tuple[str, str]]:
+    """(href, text) of every <a> in `html`."""
+    found: list[tuple[str, str]] = []
+
+    class Links(HTMLParser):
+        href: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self.href, self.text = dict(attrs).get("href") or "", ""
+
+        def handle_data(self, data: str) -> None:
+            if self.href is not None:
+                self.text += data
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a" and self.href is not None:
+                found.append((self.href, " ".join(self.text.split())))
+                self.href = None
+
+    Links().feed(html)
+    return found
 
 
 def ran_sources(inbox: Path):

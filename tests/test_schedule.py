@@ -113,6 +113,50 @@ def test_a_failing_run_is_logged_and_the_next_day_still_runs(
     assert "the first run breaks" in caplog.text
 
 
+@dataclass
+class TickingClock(FakeClock):
+    """A clock that moves on a millisecond each time it is read, as a real one does."""
+
+    def now(self) -> dt.datetime:
+        self.moment += dt.timedelta(milliseconds=1)
+        return self.moment
+
+
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/St_Johns",  # UTC-3:30
+    "Asia/Kolkata",  # UTC+5:30
+    "Asia/Kathmandu",  # UTC+5:45
+    "Australia/Lord_Howe",  # a half-hour daylight saving shift
+    "Pacific/Chatham",  # UTC+12:45
+    "Pacific/Kiritimati",  # UTC+14
+    "Etc/GMT+12",
+]
+
+
+@pytest.mark.parametrize("name", ZONES)
+@pytest.mark.parametrize("start", ["05:00:00", "06:59:59.990", "07:00:30", "23:59:59.999"])
+def test_the_next_run_is_logged_at_the_time_asked_in_every_zone(
+    name: str, start: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="digest")
+    local = pytz.timezone(name)
+    moment = local.localize(dt.datetime.combine(dt.date(2024, 7, 28), dt.time.fromisoformat(start)))
+    daemon = Daemon(
+        lambda date: None,
+        at=dt.time(7, 0),
+        timezone=name,
+        clock=TickingClock(moment),
+        catch_up=dt.timedelta(0),
+    )
+    daemon.start()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("next run")]
+    day = "2024-07-28" if start < "07:00" else "2024-07-29"
+    assert line == f"next run at {day} 07:00 {name}"
+
+
 def test_sigterm_during_a_run_lets_it_finish_then_stops() -> None:
     clock = FakeClock(berlin(2024, 7, 28, 6, 59))
     finished: list[dt.date] = []

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import budget, render
+from digest.archive import update_archive
 from digest.compose import Chosen, compose, section_of
 from digest.config import (
     Profile,
@@ -23,7 +24,7 @@ from digest.corpus import OVERLAP, Corpus
 from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
-from digest.models import Article, Brief, Point, Skipped, Story
+from digest.models import Article, Brief, Point, Previous, Skipped, Story
 from digest.output import write_all
 from digest.pdf import html_to_pdf
 from digest.stories import stories as find_stories
@@ -75,6 +76,7 @@ def build_brief(
     length: int | None = None,
     pages: int = MAX_PAGES,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    base_url: str = "",
 ) -> Built:
     """Read the articles, brief them, render every edition and write them to `out`."""
     ingested = read_folder(input_dir, max_bytes=max_bytes)
@@ -97,6 +99,7 @@ def build_brief(
         length=length,
         pages=pages,
         where=str(input_dir),
+        base_url=base_url,
     )
 
 
@@ -113,6 +116,8 @@ def build_from_articles(
     exclude: Sequence[str] = (),
     where: str = "the articles",
     on_stage: Callable[[str], None] | None = None,
+    previous: Previous | None = None,
+    base_url: str = "",
 ) -> Built:
     """Brief these articles, render every edition and write them to `out`.
 
@@ -120,21 +125,31 @@ def build_from_articles(
     shown in full and how many words each gets, before any layout (one corrective
     re-layout at most). No sentence that states the same fact as one of the `exclude`
     texts (points already sent) is quoted. `on_stage` is told "rendering", then
-    "writing" after the first file.
+    "writing" after the first file. `previous` is the brief this one follows; once
+    written, the archive (index.html, feed.xml) is rebuilt, its links under `base_url`.
     """
     profile = profile or load_profile()
     stage = on_stage or (lambda name: None)
     day = Day.of(articles, skipped, profile=profile, method=method, exclude=exclude)
     plan = day.plan(pages=pages)
-    brief = day.brief(plan, date=date, length=length)
+    log.debug(
+        "page plan for %d page(s): words of points per story %s, %d more listed",
+        pages,
+        list(plan.words),
+        plan.listed,
+    )
+    asked, length = length, _fitting(length, day, pages=pages)
+    brief = replace(day.brief(plan, date=date, length=length), previous=previous)
     if not brief.points:
         raise NothingToBriefError(f"{where}: no sentence in the articles can be quoted as a point")
     log.info("rendering %d points (%d words)", len(brief.points), brief.word_count)
     editions, laid_out = _render_all(brief)
-    if laid_out > pages and length is None:
+    if laid_out > pages and (asked is None or length != asked):  # not an asked length that fits
         log.info("%d pages is over %d: one shorter layout", laid_out, pages)
         plan = day.plan(pages=pages, laid_out=laid_out)
-        brief = day.brief(plan, date=date, length=length)
+        if length is not None:
+            length = budget.fewer_points(length, pages=pages, laid_out=laid_out)
+        brief = replace(day.brief(plan, date=date, length=length), previous=previous)
         editions, laid_out = _render_all(brief)
         if laid_out > pages:
             log.warning("the brief runs to %d pages, over the %d asked for", laid_out, pages)
@@ -143,6 +158,7 @@ def build_from_articles(
     write_all(
         {path: editions[ext] for ext, path in files.items()}, after_first=lambda: stage("writing")
     )
+    update_archive(out, base_url=base_url)
     return Built(brief, files, laid_out, day.ingested)
 
 
@@ -174,7 +190,8 @@ class Day:
             replace(a, story=story_of[a.index], summary=condense(corpus.subset({a.index})))
             for a in articles
         ]
-        log.info("%d article(s) in %d stor(ies)", len(articles), len(found))
+        stories = "story" if len(found) == 1 else "stories"
+        log.info("%d article(s) in %d %s", len(articles), len(found), stories)
         return cls(Ingested(tuple(condensed), tuple(skipped)), corpus, found, profile, method)
 
     def plan(self, *, pages: int, laid_out: int | None = None) -> budget.Plan:
@@ -205,6 +222,10 @@ class Day:
                 if points:
                     break
             chosen.append(Chosen(story, points, corpus))
+            said = sum(len(p.text.split()) for p in points)
+            log.debug(
+                "story %d: %d point(s), %d words: %s", story.n, len(points), said, story.headline
+            )
         return compose(
             chosen,
             articles=self.ingested.articles,
@@ -215,6 +236,21 @@ class Day:
             unshown=self.stories[len(chosen) :],
             listed=plan.listed,
         )
+
+
+def _fitting(length: int | None, day: Day, *, pages: int) -> int | None:
+    """`length`, capped to the points the pages hold (a warning says so)."""
+    sources = [len(s.articles) for s in day.stories]
+    fits = budget.most_points(sources, pages=pages, skipped=len(day.ingested.skipped))
+    if length is None or length <= fits:
+        return length
+    log.warning(
+        "a length of %d points is more than %d page(s) hold: capped to what fits "
+        "(give more --pages for more points)",
+        length,
+        pages,
+    )
+    return fits
 
 
 def printed_texts(brief: Brief) -> list[str]:

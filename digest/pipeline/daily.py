@@ -7,10 +7,11 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest import run_ledger
+from digest.archive import href, update_archive
 from digest.config import (
     ConfigError,
     MailSettings,
@@ -24,6 +25,7 @@ from digest.errors import NothingToBriefError, PartialDeliveryError
 from digest.gather import gather
 from digest.locks import GaveUp, file_lock
 from digest.methods import DEFAULT_METHOD
+from digest.models import Previous
 from digest.output import write_atomic
 from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
 from digest.pipeline.publish import Sent, send_brief
@@ -68,6 +70,7 @@ def run_once(
     lock_wait: float = 0.0,
     give_up: Callable[[], bool] | None = None,
     pause_at: str | None = None,
+    base_url: str = "",
 ) -> Ran:
     """One daily run: gather what is new, brief it, write the files, send it, record it.
 
@@ -75,7 +78,8 @@ def run_once(
     Safe to kill at any point: the next run of the date resumes from the run ledger
     (`digest.run_ledger`), and the delivery ledger stops a second email (`digest.deliveries`).
     `give_up()` is asked while waiting for run.lock; True ends the wait (locks.GaveUp).
-    `pause_at` names a stage at which to wait to be killed (tests only).
+    `pause_at` names a stage at which to wait to be killed (tests only). `base_url`
+    ([brief] base_url) makes the links to the previous brief and the archive's absolute.
     """
     _check_run(sources, settings)
     state = state_dir(out, settings.state_dir)
@@ -101,6 +105,7 @@ def run_once(
                 pages=pages,
                 force=force,
                 stage=stage,
+                base_url=base_url,
             )
             if isinstance(outcome, Ran):
                 return outcome
@@ -171,6 +176,7 @@ def _brief_for_run(
     pages: int,
     force: bool,
     stage: Callable[[str], None],
+    base_url: str,
 ) -> tuple[Mapping[str, Path], int] | Ran:
     """The brief's files and its number of articles: built now, or by an earlier attempt."""
     if (
@@ -181,6 +187,7 @@ def _brief_for_run(
         and record.files
     ):
         log.info("run %s: resuming; the brief was built by an earlier attempt", date.isoformat())
+        update_archive(out, base_url=base_url)  # the attempt may have stopped before it
         return record.files, record.articles
     ledger.start(date)
     fresh = gather(
@@ -199,10 +206,12 @@ def _brief_for_run(
             method=method,
             length=length,
             pages=pages,
-            profile=_previously(profile or load_profile(), ledger.last_sent(before=date)),
+            profile=profile or load_profile(),
             exclude=ledger.sent_points(besides=date, since=date - RECALL),
             where="the new articles",
             on_stage=stage,
+            previous=_previously(ledger.last_sent(before=date), base_url),
+            base_url=base_url,
         )
     except NothingToBriefError as exc:
         return _nothing_new(
@@ -225,13 +234,14 @@ def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:
     return Ran(date, run_ledger.NOTHING_NEW, note=note)
 
 
-def _previously(profile: Profile, last: run_ledger.Run | None) -> Profile:
-    """Say in the subtitle which brief this one follows."""
+def _previously(last: run_ledger.Run | None, base_url: str) -> Previous | None:
+    """The brief this one follows, with links to its editions: file names beside this
+    brief's, or absolute URLs under `base_url`."""
     if last is None:
-        return profile
-    name = Path(last.files.get("html", brief_paths(Path(), last.date)["html"])).name
-    line = f"New since the brief of {last.date:%-d %B %Y} ({name})"
-    return replace(profile, subtitle=" · ".join(t for t in (profile.subtitle, line) if t))
+        return None
+    default = brief_paths(Path(), last.date)
+    html, pdf = (Path(last.files.get(ext, default[ext])).name for ext in ("html", "pdf"))
+    return Previous(last.date, html=href(html, base_url), pdf=href(pdf, base_url))
 
 
 @dataclass(frozen=True)
@@ -296,6 +306,7 @@ def serve(
     attach_pdf: bool = False,
     clock: Clock | None = None,
     transport: Transport | None = None,
+    base_url: str = "",
 ) -> None:
     """Run `run_once` every day at `at` until SIGTERM/SIGINT (see `digest.schedule`)."""
     _check_run(sources, settings)
@@ -315,6 +326,7 @@ def serve(
                 transport=transport,
                 lock_wait=DAEMON_LOCK_WAIT,
                 give_up=lambda: daemon.stopping,  # SIGTERM ends the wait for run.lock
+                base_url=base_url,
             )
         except GaveUp as exc:
             day = date.isoformat()
