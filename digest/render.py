@@ -271,10 +271,11 @@ def _tally(brief: Brief) -> str:
 def _source_view(article: Article, quoted: set[str]) -> SourceView:
     """A printed source entry. Its summary leaves out what the brief already quotes as a
     point (the JSON edition keeps the whole summary)."""
-    where = article.url or (article.path.name if article.path else "")
     published = article.published.strftime("%-d %B %Y") if article.published else ""
     # A title made from the opening sentence says less than the article's own summary.
     derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)
+    # A file name only where the article has no title of its own to find it by.
+    where = article.url or (article.path.name if article.path and derived else "")
     summary = " ".join(sentence for sentence in article.summary if sentence not in quoted)
     title = "" if derived and summary else short_title(article.title)
     byline = ", ".join(part for part in (article.outlet, published) if part)
