@@ -208,6 +208,7 @@ _MAIL_SOURCES = {
     "session_timeout": ("DIGEST_SMTP_SESSION_TIMEOUT", "session_timeout"),
     "list_unsubscribe": ("", "list_unsubscribe"),
     "list_unsubscribe_post": ("", "list_unsubscribe_post"),
+    "list_id": ("DIGEST_MAIL_LIST_ID", "list_id"),
 }
 _MAIL_KEYS = {key for _, key in _MAIL_SOURCES.values()}
 
@@ -229,6 +230,7 @@ class MailSettings:
     session_timeout: float = 1200.0
     list_unsubscribe: str | None = None
     list_unsubscribe_post: bool = False
+    list_id: str | None = None  # the List-Id header, "Name <label.example.org>"
     state_dir: Path | None = None
     source: str = "environment"
 
@@ -320,6 +322,14 @@ def _mail_settings(
             f"'data_timeout' ({data_timeout:g} s): raise DIGEST_SMTP_SESSION_TIMEOUT or "
             "'session_timeout' in the [mail] table"
         )
+    unsubscribe = get("list_unsubscribe", _unsubscribe)
+    one_click = get("list_unsubscribe_post", _flag, False)
+    if one_click and not (unsubscribe and "<https://" in unsubscribe.lower()):
+        raise ConfigError(
+            "mail setting 'list_unsubscribe_post' is true, but One-Click unsubscribing "
+            "(RFC 8058) needs an https:// address in 'list_unsubscribe', e.g. "
+            '"<https://example.org/leave?id=1>"'
+        )
     state_dir = env.get("DIGEST_STATE_DIR", "").strip()
     return MailSettings(
         host=get("host", _optional_text),
@@ -333,8 +343,9 @@ def _mail_settings(
         timeout=get("timeout", lambda v, w: _number(v, w, float, 1, 600), 30.0),
         data_timeout=data_timeout,
         session_timeout=session_timeout,
-        list_unsubscribe=get("list_unsubscribe", _one_line),
-        list_unsubscribe_post=get("list_unsubscribe_post", _flag, False),
+        list_unsubscribe=unsubscribe,
+        list_unsubscribe_post=one_click,
+        list_id=get("list_id", _list_id),
         state_dir=Path(state_dir) if state_dir else None,
         source=source,
     )
@@ -363,6 +374,40 @@ def _sender(value: Any, where: str) -> str:
             "'Digest <digest@example.org>' or digest@example.org"
         )
     return text
+
+
+_UNSUBSCRIBE_ITEM = re.compile(r"<(?:mailto:[^<>\s]+@[^<>\s]+|https?://[^<>\s]+)>", re.I)
+_LIST_ID = re.compile(
+    r"(?:(?P<name>[^<>]*?)\s*)?<?(?P<id>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+    r"(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+)>?"
+)
+
+
+def _unsubscribe(value: Any, where: str) -> str:
+    """List-Unsubscribe (RFC 2369): mailto: or http(s) addresses, each in angle brackets."""
+    text = _one_line(value, where)
+    items = [item.strip() for item in text.split(",")]
+    for item in items:
+        if not _UNSUBSCRIBE_ITEM.fullmatch(item):
+            raise ConfigError(
+                f"{where}: {item!r} is not an address in angle brackets; write "
+                '"<mailto:leave@example.org>" or "<https://example.org/leave>", '
+                "comma-separated"
+            )
+    return ", ".join(items)
+
+
+def _list_id(value: Any, where: str) -> str:
+    """List-Id (RFC 2919): an optional name, then a dotted id, e.g. Brief <brief.example.org>."""
+    text = _one_line(value, where)
+    match = _LIST_ID.fullmatch(text)
+    if not match or ("<" in text) != (">" in text):
+        raise ConfigError(
+            f"{where}: {text!r} is not a list id like "
+            '"Morning Brief <morning-brief.example.org>" or morning-brief.example.org'
+        )
+    name = (match["name"] or "").strip()
+    return f"{name} <{match['id']}>" if name else f"<{match['id']}>"
 
 
 def _one_line(value: Any, where: str) -> str:

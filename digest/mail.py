@@ -25,6 +25,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email import policy
@@ -60,6 +61,7 @@ class Headers:
     when: dt.datetime
     list_unsubscribe: str | None = None
     one_click: bool = False
+    list_id: str | None = None  # the same every day: see `list_id`
 
 
 def read_edition(files: Mapping[str, Path], *, with_pdf: bool = False) -> Edition:
@@ -108,6 +110,15 @@ def message_id(date: dt.date, recipients: Sequence[str], sender_address: str, co
     return f"<brief-{date.isoformat()}.{digest}@{domain}>"
 
 
+def list_id(title: str, sender_address: str) -> str:
+    """A List-Id (RFC 2919) made from the brief's title (which carries no date) and the
+    From domain, so it stays the same every day: "Daily Brief" <daily-brief.example.org>."""
+    label = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-") or "brief"
+    domain = _header_form(sender_address).rpartition("@")[2] or "digest.invalid"
+    name = title.replace("\\", "").replace('"', "")
+    return f'"{name}" <{label}.{domain}>'
+
+
 def subject(edition: Edition) -> str:
     day = edition.date
     return f"{edition.title} — {day:%A}, {day.day} {day:%B %Y}"
@@ -127,6 +138,8 @@ def compose_message(edition: Edition, headers: Headers) -> EmailMessage:
         msg["Bcc"] = ", ".join(_header_form(r) for r in headers.recipients)
     msg["Date"] = format_datetime(headers.when)
     msg["Message-ID"] = headers.message_id
+    if headers.list_id:
+        msg["List-Id"] = headers.list_id
     if headers.list_unsubscribe:
         msg["List-Unsubscribe"] = headers.list_unsubscribe
         if headers.one_click:

@@ -255,13 +255,36 @@ def test_unsubscribe_headers_come_from_the_config_file(
 ) -> None:
     config = tmp_path / "digest.toml"
     config.write_text(
-        '[mail]\nlist_unsubscribe = "<mailto:leave@example.org>"\nlist_unsubscribe_post = true\n'
+        "[mail]\n"
+        'list_unsubscribe = "<mailto:leave@example.org>, <https://example.org/leave?u=1>"\n'
+        "list_unsubscribe_post = true\n"
     )
     settings = load_mail_settings(None, {**server.env, "DIGEST_CONFIG": str(config)})
     send_brief(out=out, date=BRIEF_DATE, settings=settings)
     message = server.handler.received[0].parsed()
-    assert message["List-Unsubscribe"] == "<mailto:leave@example.org>"
+    assert message["List-Unsubscribe"] == (
+        "<mailto:leave@example.org>, <https://example.org/leave?u=1>"
+    )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_list_id_is_made_from_the_title_and_the_from_domain(server: Server, out: Path) -> None:
+    sent = send(server, out, dry_run=True)
+    message = email.message_from_bytes(sent.eml.read_bytes(), policy=policy.default)
+    # The seeds profile's title, without the date; the From address's domain.
+    sender_domain = server.settings().sender_address.rpartition("@")[2]
+    assert (
+        message["List-Id"] == f'"US–Japan Alliance Brief" <us-japan-alliance-brief.{sender_domain}>'
+    )
+    assert BRIEF_DATE.isoformat() not in message["List-Id"]
+
+
+def test_a_configured_list_id_wins(server: Server, out: Path) -> None:
+    settings = server.settings(DIGEST_MAIL_LIST_ID="Morning <morning.example.org>")
+    sent = send_brief(out=out, date=BRIEF_DATE, settings=settings, dry_run=True)
+    assert sent.eml is not None
+    message = email.message_from_bytes(sent.eml.read_bytes(), policy=policy.default)
+    assert message["List-Id"] == "Morning <morning.example.org>"
 
 
 def test_dry_run_writes_the_message_and_sends_nothing(server: Server, out: Path) -> None:

@@ -206,3 +206,42 @@ def test_a_line_break_in_from_is_one_line_on_stderr_and_exit_1(
     err = capsys.readouterr().err
     assert "holds a line break" in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('list_unsubscribe = "mailto:leave@example.org"', "not an address in angle brackets"),
+        ('list_unsubscribe = "<ftp://example.org/x>"', "not an address in angle brackets"),
+        (
+            'list_unsubscribe = "<mailto:leave@example.org>"\nlist_unsubscribe_post = true',
+            "needs an https:// address",
+        ),
+        (
+            'list_unsubscribe = "<http://example.org/leave>"\nlist_unsubscribe_post = true',
+            "needs an https:// address",
+        ),
+        ('list_id = "Morning Brief"', "not a list id"),
+        ('list_id = "Morning <morning.example.org"', "not a list id"),
+    ],
+)
+def test_list_headers_are_checked_when_the_settings_load(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_mail_settings(None, config(tmp_path, f"[mail]\n{table}\n"))
+
+
+def test_good_list_headers_are_kept(tmp_path: Path) -> None:
+    settings = load_mail_settings(
+        None,
+        config(
+            tmp_path,
+            "[mail]\n"
+            'list_unsubscribe = "<mailto:leave@example.org>,<https://example.org/leave>"\n'
+            "list_unsubscribe_post = true\n"
+            'list_id = "morning.example.org"\n',
+        ),
+    )
+    assert settings.list_unsubscribe == "<mailto:leave@example.org>, <https://example.org/leave>"
+    assert settings.list_id == "<morning.example.org>"

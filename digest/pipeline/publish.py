@@ -66,6 +66,7 @@ def send_brief(
         when=now or dt.datetime.now(dt.UTC).replace(microsecond=0),
         list_unsubscribe=settings.list_unsubscribe,
         one_click=settings.list_unsubscribe_post,
+        list_id=settings.list_id or mail.list_id(edition.title, settings.sender_address),
     )
     if dry_run:
         eml = out / f"brief-{date.isoformat()}.eml"
