@@ -7,7 +7,7 @@ The library behind the `digest` command:
     ...                            date=datetime.date(2024, 7, 29))      # doctest: +SKIP
     >>> built.files["pdf"]                                              # doctest: +SKIP
 
-The names below the errors and models are imported on first use, so `import digest`
+The names other than the errors are imported on first use, so `import digest`
 (and `digest --help`) does not load numpy, scipy, nltk or WeasyPrint.
 """
 
@@ -28,25 +28,20 @@ from digest.errors import (
     PartialDeliveryError,
     RenderError,
 )
-from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence
 
 if TYPE_CHECKING:
     from digest.config import Profile, bundled_profiles, load_profile
     from digest.methods import DEFAULT_METHOD, METHODS
+    from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence
     from digest.pipeline import Built, build_brief, run_once, send_brief, summarize_folder
 
-_LAZY = {
-    "Profile": "digest.config",
-    "bundled_profiles": "digest.config",
-    "load_profile": "digest.config",
-    "DEFAULT_METHOD": "digest.methods",
-    "METHODS": "digest.methods",
-    "Built": "digest.pipeline",
-    "build_brief": "digest.pipeline",
-    "run_once": "digest.pipeline",
-    "send_brief": "digest.pipeline",
-    "summarize_folder": "digest.pipeline",
+_LAZY_FROM = {
+    "digest.config": ("Profile", "bundled_profiles", "load_profile"),
+    "digest.methods": ("DEFAULT_METHOD", "METHODS"),
+    "digest.models": ("Article", "Brief", "KeyFigure", "Point", "Section", "Sentence"),
+    "digest.pipeline": ("Built", "build_brief", "run_once", "send_brief", "summarize_folder"),
 }
+_LAZY = {name: module for module, names in _LAZY_FROM.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
