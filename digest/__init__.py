@@ -6,11 +6,18 @@ The library behind the `digest` command:
     >>> built = digest.build_brief(input_dir=pathlib.Path("seeds"), out=pathlib.Path("out"),
     ...                            date=datetime.date(2024, 7, 29))      # doctest: +SKIP
     >>> built.files["pdf"]                                              # doctest: +SKIP
+
+The names other than the errors are imported on first use, so `import digest`
+(and `digest --help`) does not load numpy, scipy, nltk or WeasyPrint.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from digest.config import Profile, bundled_profiles, load_profile
 from digest.errors import (
     ConfigError,
     DigestError,
@@ -21,9 +28,29 @@ from digest.errors import (
     PartialDeliveryError,
     RenderError,
 )
-from digest.methods import DEFAULT_METHOD, METHODS
-from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence
-from digest.pipeline import Built, build_brief, run_once, send_brief, summarize_folder
+
+if TYPE_CHECKING:
+    from digest.config import Profile, bundled_profiles, load_profile
+    from digest.methods import DEFAULT_METHOD, METHODS
+    from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence
+    from digest.pipeline import Built, build_brief, run_once, send_brief, summarize_folder
+
+_LAZY_FROM = {
+    "digest.config": ("Profile", "bundled_profiles", "load_profile"),
+    "digest.methods": ("DEFAULT_METHOD", "METHODS"),
+    "digest.models": ("Article", "Brief", "KeyFigure", "Point", "Section", "Sentence"),
+    "digest.pipeline": ("Built", "build_brief", "run_once", "send_brief", "summarize_folder"),
+}
+_LAZY = {name: module for module, names in _LAZY_FROM.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'digest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # the next lookup finds it without coming here
+    return value
+
 
 __all__ = [
     "DEFAULT_METHOD",

@@ -16,9 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from digest import __version__
-from digest.archive import entries as archive_entries
-from digest.archive import write_archive
-from digest.check import check_setup, format_table
+from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
 from digest.config import (
     SourceSettings,
     bundled_profiles,
@@ -31,19 +29,10 @@ from digest.config import (
     pause_stage,
 )
 from digest.errors import ConfigError, DigestError
-from digest.methods import DEFAULT_METHOD, METHODS
-from digest.pipeline import (
-    MAX_PAGES,
-    build_brief,
-    default_input,
-    describe,
-    run_once,
-    send_brief,
-    serve,
-    summarize_folder,
-    summarize_stories,
-)
-from digest.schedule import DEFAULT_CATCH_UP, parse_at, zone
+
+# Each command imports what it runs (the pipeline, numpy and scipy, nltk, WeasyPrint,
+# feedparser, SMTP) inside its _run_* function, so `digest --help`, a usage error and
+# `digest summarize` (no PDF) do not pay for what they never use.
 
 log = logging.getLogger("digest")
 
@@ -79,9 +68,9 @@ def positive_int(value: str) -> int:
 
 
 def _method(value: str) -> str:
-    if value not in METHODS:
+    if value not in METHOD_NAMES:
         raise argparse.ArgumentTypeError(
-            f"unknown method {value!r}; choose one of: {', '.join(sorted(METHODS))}"
+            f"unknown method {value!r}; choose one of: {', '.join(sorted(METHOD_NAMES))}"
         )
     return value
 
@@ -171,7 +160,7 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         type=_method,
         default=DEFAULT_METHOD,
         metavar="NAME",
-        help=f"summarization method: {', '.join(sorted(METHODS))} (default: {DEFAULT_METHOD})",
+        help=f"summarization method: {', '.join(sorted(METHOD_NAMES))} (default: {DEFAULT_METHOD})",
     )
     brief.add_argument(
         "--length",
@@ -212,7 +201,7 @@ def _add_summarize(commands: argparse._SubParsersAction) -> None:
         type=_method,
         default=DEFAULT_METHOD,
         metavar="NAME",
-        help=f"one of: {', '.join(sorted(METHODS))} (default: {DEFAULT_METHOD})",
+        help=f"one of: {', '.join(sorted(METHOD_NAMES))} (default: {DEFAULT_METHOD})",
     )
     summarize.add_argument(
         "--words",
@@ -342,7 +331,7 @@ def _add_schedule(commands: argparse._SubParsersAction) -> None:
         "--catch-up",
         type=_hours,
         metavar="HOURS",
-        default=DEFAULT_CATCH_UP.total_seconds() / 3600,
+        default=None,  # digest.schedule.DEFAULT_CATCH_UP, read when the daemon starts
         help="on start, run today's missed run if it was due at most this "
         "many hours ago; 0 never catches up (default: 12)",
     )
@@ -378,6 +367,9 @@ def _add_archive(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_archive(args: argparse.Namespace) -> int:
+    from digest.archive import entries as archive_entries
+    from digest.archive import write_archive
+
     settings = load_brief_settings(args.config)
     files = write_archive(args.out, base_url=settings.base_url)
     count = len(archive_entries(args.out))
@@ -414,6 +406,8 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from digest.check import check_setup, format_table
+
     results = check_setup(config=args.config, out=args.out)
     print(format_table(results))
     return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
@@ -475,6 +469,8 @@ def _sources(args: argparse.Namespace) -> SourceSettings:
 
 
 def _run_run(args: argparse.Namespace) -> int:
+    from digest.pipeline import describe, run_once
+
     brief = load_brief_settings(args.config)
     ran = run_once(
         out=args.out,
@@ -495,11 +491,14 @@ def _run_run(args: argparse.Namespace) -> int:
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
+    from digest.pipeline import serve
+    from digest.schedule import DEFAULT_CATCH_UP
+
     brief = load_brief_settings(args.config)
     serve(
         at=args.at,
         timezone=args.timezone,
-        catch_up=dt.timedelta(hours=args.catch_up),
+        catch_up=DEFAULT_CATCH_UP if args.catch_up is None else dt.timedelta(hours=args.catch_up),
         out=args.out,
         sources=_sources(args),
         settings=load_mail_settings(args.config),
@@ -525,7 +524,10 @@ def _usage(check: Callable[[str], object]) -> Callable[[str], object]:
     return convert
 
 
-_at = _usage(parse_at)
+def _at(value: str) -> object:
+    from digest.schedule import parse_at  # pytz and schedule only when --at is given
+
+    return _usage(parse_at)(value)
 
 
 def _profile(value: str) -> str:
@@ -539,6 +541,8 @@ _url = _usage(lambda value: check_feed_url(value, ""))  # argparse names the opt
 
 
 def _zone(value: str) -> str:
+    from digest.schedule import zone
+
     _usage(zone)(value)
     return value
 
@@ -554,6 +558,8 @@ def _hours(value: str) -> float:
 
 
 def _run_brief(args: argparse.Namespace) -> int:
+    from digest.pipeline import build_brief, default_input
+
     date = args.date or dt.date.today()
     settings = load_brief_settings(args.config)
     built = build_brief(
@@ -581,6 +587,8 @@ def _run_brief(args: argparse.Namespace) -> int:
 
 
 def _run_send(args: argparse.Namespace) -> int:
+    from digest.pipeline import send_brief
+
     date = args.date or dt.date.today()
     sent = send_brief(
         out=args.out,
@@ -612,6 +620,8 @@ def _run_send(args: argparse.Namespace) -> int:
 
 
 def _run_summarize(args: argparse.Namespace) -> int:
+    from digest.pipeline import summarize_folder, summarize_stories
+
     if args.stories:
         found = summarize_stories(args.dir, method=args.method, words=args.words)
         if args.json:

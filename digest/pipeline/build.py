@@ -26,7 +26,6 @@ from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Previous, Skipped, Story
 from digest.output import write_all
-from digest.pdf import html_to_pdf
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
 
@@ -329,6 +328,8 @@ def _points(
 
 
 def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], int]:
+    from digest.pdf import html_to_pdf  # WeasyPrint only when a PDF is made
+
     pdf, pages = html_to_pdf(render.render_print_html(brief), templates=render.templates_dir())
     return {
         "pdf": pdf,
