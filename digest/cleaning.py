@@ -24,7 +24,7 @@ _CAPTION_LABEL = re.compile(
 )
 _CREDIT_WORDS = re.compile(
     r"\b(?:getty images|reuters|afp|ap photo|associated press|shutterstock|epa-efe|epa|"
-    r"bloomberg|lightrocket|sopa images|nurphoto|anadolu|xinhua|kyodo|yonhap|pool|"
+    r"bloomberg|nurphoto|anadolu|xinhua|kyodo|yonhap|pool|"
     r"via getty|photo by|photograph)\b",
     re.I,
 )

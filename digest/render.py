@@ -20,7 +20,7 @@ import jinja2
 from digest import __version__
 from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
 from digest.errors import RenderError
-from digest.models import Article, Brief, Point, Section
+from digest.models import Article, Brief, Conflict, Point, Section
 
 EMAIL_LIMIT_BYTES = 90 * 1024
 
@@ -46,6 +46,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["cite"] = cite
+    env.filters["differ"] = differ
     env.filters["wrap"] = _wrap
     return env
 
@@ -84,6 +85,16 @@ def render_text(brief: Brief) -> str:
     return _render("brief.txt.j2", brief)
 
 
+def _conflicts(found: tuple[Conflict, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "about": c.about,
+            "figures": [{"value": f.value, "sources": list(f.sources)} for f in c.figures],
+        }
+        for c in found
+    ]
+
+
 def render_json(brief: Brief) -> str:
     return json.dumps(brief_dict(brief), ensure_ascii=False, indent=2) + "\n"
 
@@ -98,6 +109,8 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
             "quoted_from": p.sentence.article,
             "story": p.story,
         }
+        if p.conflicts:
+            entry["conflicts"] = _conflicts(p.conflicts)
         return entry | ({"in_lead": True} if p in brief.lead else {})
 
     def section(s: Section) -> dict[str, Any]:
@@ -113,7 +126,12 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
         "lead": [point(p) for p in brief.lead],
         "sections": [section(s) for s in brief.sections],
         "key_figures": [
-            {"figure": k.figure, "context": k.context, "sources": list(k.sources)}
+            {
+                "figure": k.figure,
+                "context": k.context,
+                "sources": list(k.sources),
+                "conflicts": _conflicts(k.conflicts),
+            }
             for k in brief.key_figures
         ],
         "stories": [
@@ -248,10 +266,22 @@ def cite(sources: tuple[int, ...], limit: int = MAX_CITED) -> str:
     return f"[{shown}\u00a0+{more}]" if more > 0 else f"[{shown}]"
 
 
+def differ(conflicts: tuple[Conflict, ...]) -> str:
+    """ " (sources differ: 54,000 [2], 50,000 [4])" after a cite, or "" with no conflict."""
+    if not conflicts:
+        return ""
+    told = "; ".join(
+        ", ".join(f"{f.value}\u00a0{cite(f.sources)}" for f in c.figures) for c in conflicts
+    )
+    return f" (sources differ: {told})"
+
+
 def _shown_sources(brief: Brief) -> set[int]:
     cited = [p.sources for p in brief.points] + [k.sources for k in brief.key_figures]
     limit = cited_per_point(brief)
-    return {n for sources in cited for n in sources[:limit]}
+    differing = [p.conflicts for p in brief.points] + [k.conflicts for k in brief.key_figures]
+    named = {n for found in differing for c in found for f in c.figures for n in f.sources}
+    return {n for sources in cited for n in sources[:limit]} | named
 
 
 def short_title(title: str, width: int = 110) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,42 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 BRIEF_DATE = dt.date(2024, 7, 29)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "expect_warnings: the test logs WARNINGs on purpose (a test using caplog checks its own)",
+    )
+
+
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_warnings(request: pytest.FixtureRequest):
+    """Fail a test that logs a WARNING (or worse) it did not declare: WeasyPrint's
+    assert_no_logs habit. A test that expects some uses caplog, or the expect_warnings
+    mark."""
+    collected = _Collected()
+    root = logging.getLogger()
+    root.addHandler(collected)
+    try:
+        yield
+    finally:
+        root.removeHandler(collected)
+    declared = "caplog" in request.fixturenames or request.node.get_closest_marker(
+        "expect_warnings"
+    )
+    if collected.records and not declared:
+        lines = "; ".join(f"{r.name}: {r.getMessage()}" for r in collected.records[:3])
+        pytest.fail(f"unexpected log at WARNING or above: {lines}", pytrace=False)
 
 
 def make_article(text: str, *, index: int = 1, title: str = "A test article") -> Article:
