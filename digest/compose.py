@@ -84,10 +84,16 @@ def compose(
 
 
 def _with_conflicts(c: Chosen) -> Chosen:
-    """The story's points, each with the figures in it that other sources give otherwise."""
+    """The story's points, each with the figures in it that other sources give otherwise;
+    a source that gives another figure is not credited with the point's."""
     at = {s: i for i, s in enumerate(c.corpus.sentences)}
-    points = tuple(replace(p, conflicts=conflicts(c.corpus, at[p.sentence])) for p in c.points)
-    return replace(c, points=points)
+    points = []
+    for p in c.points:
+        found = conflicts(c.corpus, at[p.sentence])
+        other = {n for x in found for f in x.figures[1:] for n in f.sources}
+        sources = (p.sources[0], *(n for n in p.sources[1:] if n not in other))
+        points.append(replace(p, conflicts=found, sources=sources))
+    return replace(c, points=tuple(points))
 
 
 def _ranked(shown: Sequence[Chosen]) -> list[Chosen]:

@@ -100,6 +100,9 @@ def test_the_brief_says_sources_differ_next_to_the_point_and_the_key_figure(
     for point in points:
         if point["text"] in (TROOPS_54, TROOPS_50):
             (found,) = point["conflicts"]
+            # the outlet that gives the other figure is not credited with this one
+            other = number["Report 2" if point["text"] == TROOPS_54 else "Report 1"]
+            assert other not in point["sources"]
             assert found["about"] == "US troops"
             assert sorted(found["figures"], key=lambda f: f["value"]) == sorted(
                 expected, key=lambda f: f["value"]

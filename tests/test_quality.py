@@ -72,7 +72,29 @@ def _points_text(built: Built) -> str:
     return " ".join(p.text for p in built.brief.points).lower()
 
 
-@pytest.mark.parametrize(("fact", "seeds", "wordings"), SEED_FACTS, ids=[f[0] for f in SEED_FACTS])
+# Not carried yet (issue 11): seed 004's sentence that names Shin Won-sik and the
+# agreement to "institutionalize" cooperation ("Austin and Kihara also met with their
+# South Korean counterpart…") is ruled out as overlapping seed 000's shorter sentence on
+# missile-warning data, which shares its rarest words; seed 003's sentence naming him
+# overlaps the lead point, and seed 002's memorandum sentence ranks too low to fit. A
+# redundancy test by containment rather than cosine is the likely fix. Strict: when they
+# pass, this set must shrink.
+NOT_YET = {
+    "South Korea's defense minister, Shin Won-sik",
+    "a memorandum to institutionalize trilateral cooperation",
+}
+
+
+def _facts() -> list:
+    return [
+        pytest.param(*fact, id=fact[0], marks=pytest.mark.xfail(strict=True, reason="issue 11"))
+        if fact[0] in NOT_YET
+        else pytest.param(*fact, id=fact[0])
+        for fact in SEED_FACTS
+    ]
+
+
+@pytest.mark.parametrize(("fact", "seeds", "wordings"), _facts())
 def test_seed_brief_carries_every_fact_two_seeds_report(
     built: Built, fact: str, seeds: str, wordings: tuple[str, ...]
 ) -> None:
@@ -97,14 +119,12 @@ def test_no_seed_point_is_cut_after_an_abbreviation(built: Built) -> None:
 
 # DUC 2004 floor -------------------------------------------------------------------------
 #
-# The default method on a fixed subset of the shared DUC 2004 clusters, scored as
-# benchmarks/duc2004.py scores them. The whole 35 take about two minutes of one core on
-# this machine when idle and much more when it is shared, so the floor uses the first
-# FLOOR_CLUSTERS clusters in name order (d30001 … ), about half a minute. The pinned
-# figures are this subset's scores with the default method when the floor was set.
+# The default method on all 35 shared DUC 2004 clusters, scored as benchmarks/duc2004.py
+# scores them (its full-35 row in the README). About a minute on an idle 2-core machine
+# (coverage takes about one second a cluster); a subset would save little and pin less.
+# The pinned figures are the default method's full-35 scores when the floor was set.
 
-FLOOR_CLUSTERS = 12
-PINNED = (0.0, 0.0)  # ROUGE-1, ROUGE-2 recall ×100 on the subset, see above
+PINNED = (40.09, 10.61)  # ROUGE-1, ROUGE-2 recall ×100, all 35 clusters
 SLACK = 0.3
 BENCH_DIR = SHARED / "bench" / "duc2004"
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "duc2004.py"
@@ -123,8 +143,8 @@ def _benchmark() -> ModuleType:
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is absent (CI has it)")
 def test_default_method_keeps_its_rouge_on_duc_2004() -> None:
     bench = _benchmark()
-    clusters = bench.load_clusters(BENCH_DIR, limit=FLOOR_CLUSTERS)
-    assert [c.name for c in clusters][:2] == ["d30001", "d30006"]
+    clusters = bench.load_clusters(BENCH_DIR)
+    assert len(clusters) == bench.FULL_SET
     scores, _ = bench.run_method(DEFAULT_METHOD, clusters, bench.Scorer())
     r1, r2 = bench.mean(scores)
     assert r1 >= PINNED[0] - SLACK, f"ROUGE-1 {r1:.2f} fell below {PINNED[0]} - {SLACK}"
