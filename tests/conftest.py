@@ -59,7 +59,22 @@ EXPECTED_WARNINGS = {
     "test_delivery.py::test_a_retry_that_succeeds_delivers_once_and_reports_refusals": "retrying",
     "test_schedule.py::test_sigterm_during_a_run_lets_it_finish_then_stops": "SIGTERM",
     "test_stories.py::test_a_day_of_35_stories_fits_its_pages": "duplicate of",
+    "test_cli.py::test_folder_without_usable_articles_is_an_error_naming_what_was_found": (
+        "skipped"
+    ),
+    "test_cli.py::test_a_hostile_file_name_cannot_forge_a_log_line_or_reach_the_terminal": (
+        "skipped"
+    ),
+    "test_cli.py::test_a_symbolic_link_loop_in_the_input_is_named_and_the_rest_is_briefed": (
+        "skipped"
+    ),
 }
+
+
+def _the_cli_s_own_error(record: logging.LogRecord) -> bool:
+    """The CLI's one-line "error: …" before exit 1: its answer to the user, which the
+    tests that provoke it check on stderr, not a log of something going wrong inside."""
+    return record.name == "digest" and record.getMessage().startswith("error:")
 
 
 class _Collected(logging.Handler):
@@ -89,7 +104,9 @@ def no_unexpected_warnings(request: pytest.FixtureRequest):
     node = request.node.nodeid.split("/")[-1].split("[")[0]
     expected = EXPECTED_WARNINGS.get(node)
     unexpected = [
-        r for r in collected.records if expected is None or expected not in r.getMessage()
+        r
+        for r in collected.records
+        if not _the_cli_s_own_error(r) and (expected is None or expected not in r.getMessage())
     ]
     if unexpected:
         lines = "; ".join(f"{r.name}: {r.getMessage()}" for r in unexpected[:3])
