@@ -122,8 +122,8 @@ def test_no_seed_point_is_cut_after_an_abbreviation(built: Built) -> None:
 # DUC 2004 floor -------------------------------------------------------------------------
 #
 # The default method on all 35 shared DUC 2004 clusters, scored as benchmarks/duc2004.py
-# scores them (its full-35 row in the README). About a minute on an idle 2-core machine
-# (coverage takes about one second a cluster); a subset would save little and pin less.
+# scores them (its full-35 row in the README). 40 s measured on this 2-core machine while
+# shared with other work; a subset would save little and pin less.
 # The pinned figures are the default method's full-35 scores when the floor was set.
 
 PINNED = (40.09, 10.61)  # ROUGE-1, ROUGE-2 recall ×100, all 35 clusters
