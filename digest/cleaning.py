@@ -15,7 +15,9 @@ from dataclasses import dataclass
 _SENTENCE_END = re.compile(
     r"[.!?…](?:[\"'”’)\]]+)?$|[.!?…]\s*[\"'”’]$|[。｡！？؟۔][」』）〕】”’\"')\]]*$"
 )
-_HEADING_WORDS = 25  # a longer block without final punctuation is a cut-off paragraph
+# A longer block without final punctuation is a cut-off paragraph, not a heading (the
+# first version's value, not measured).
+_HEADING_WORDS = 25
 _BULLET = re.compile(r"^(?:[-*•–—▪●◦]|\d{1,2}[.)])\s+")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _CAPTION = re.compile(r"^[A-Z][A-Z .,'’-]+\s*[–—-]\s*\d{1,2}/\d{1,2}/\d{2,4}\s*:")
@@ -24,7 +26,7 @@ _CAPTION_LABEL = re.compile(
 )
 _CREDIT_WORDS = re.compile(
     r"\b(?:getty images|reuters|afp|ap photo|associated press|shutterstock|epa-efe|epa|"
-    r"bloomberg|lightrocket|sopa images|nurphoto|anadolu|xinhua|kyodo|yonhap|pool|"
+    r"bloomberg|nurphoto|anadolu|xinhua|kyodo|yonhap|pool|"
     r"via getty|photo by|photograph)\b",
     re.I,
 )
@@ -111,6 +113,8 @@ def _paragraphs(text: str) -> list[str]:
     if not nonblank:
         return []
     open_ended = sum(1 for line in nonblank if not _SENTENCE_END.search(line))
+    # Hard-wrapped copy: short lines, half or more ending mid-sentence (the first
+    # version's values, not measured).
     hard_wrapped = max(map(len, nonblank)) <= 100 and open_ended >= 0.5 * len(nonblank)
     if not hard_wrapped:
         return nonblank
@@ -164,6 +168,7 @@ def _noise_of_kind(block: str) -> str | None:
     if _CAPTION.match(block) or _CAPTION_LABEL.match(block):
         return "photo caption"
     credit_like = "|" in block or "©" in block or _CREDIT_WORDS.search(block)
+    # A credit line is one short line (two of 80 characters at most): first version.
     if credit_like and len(block) < 160 and not _SENTENCE_END.search(block):
         return "photo credit"
     return None

@@ -14,8 +14,19 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from digest.config import Profile
+from digest.conflicts import conflicts
 from digest.corpus import Corpus, is_dangling
-from digest.models import Article, Brief, KeyFigure, Point, Section, Skipped, Story
+from digest.models import (
+    Article,
+    Brief,
+    Conflict,
+    FigureValue,
+    KeyFigure,
+    Point,
+    Section,
+    Skipped,
+    Story,
+)
 from digest.text import STOPWORDS, stem, words
 
 LEAD_POINTS = 2
@@ -51,7 +62,7 @@ def compose(
 
     `unshown` are the stories the page budget leaves out, in order; the first `listed`
     of them are printed by headline under "More stories", and the JSON has them all."""
-    shown = [c for c in chosen if c.points]
+    shown = [_with_conflicts(c) for c in chosen if c.points]
     unshown = [*(c.story for c in chosen if not c.points), *unshown]
     shown = _ranked(shown)
     stories = tuple(c.story for c in shown) + tuple(replace(s, shown=False) for s in unshown)
@@ -70,6 +81,19 @@ def compose(
         listed=min(listed, len(unshown)),
     )
     return numbered(brief)
+
+
+def _with_conflicts(c: Chosen) -> Chosen:
+    """The story's points, each with the figures in it that other sources give otherwise;
+    a source that gives another figure is not credited with the point's."""
+    at = {s: i for i, s in enumerate(c.corpus.sentences)}
+    points = []
+    for p in c.points:
+        found = conflicts(c.corpus, at[p.sentence])
+        other = {n for x in found for f in x.figures[1:] for n in f.sources}
+        sources = (p.sources[0], *(n for n in p.sources[1:] if n not in other))
+        points.append(replace(p, conflicts=found, sources=sources))
+    return replace(c, points=tuple(points))
 
 
 def _ranked(shown: Sequence[Chosen]) -> list[Chosen]:
@@ -144,6 +168,9 @@ def numbered(brief: Brief) -> Brief:
         order.extend(p.sources[:shown])
     for k in brief.key_figures:
         order.extend(k.sources[:shown])
+    differing = [p.conflicts for p in brief.points] + [k.conflicts for k in brief.key_figures]
+    for found in differing:  # "sources differ: …" names every source it counts
+        order.extend(n for c in found for f in c.figures for n in f.sources)
     for p in brief.points:
         order.extend(p.sources)
     story_rank = {s.n: r for r, s in enumerate(brief.stories)}
@@ -152,9 +179,22 @@ def numbered(brief: Brief) -> Brief:
     number = {old: new for new, old in enumerate(dict.fromkeys(order), 1)}
     by_index = {a.index: a for a in brief.sources}
 
+    def renumbered(found: tuple[Conflict, ...]) -> tuple[Conflict, ...]:
+        return tuple(
+            replace(
+                c,
+                figures=tuple(
+                    FigureValue(f.value, tuple(sorted(number[n] for n in f.sources)))
+                    for f in c.figures
+                ),
+            )
+            for c in found
+        )
+
     def point(p: Point) -> Point:
         sentence = replace(p.sentence, article=number[p.sentence.article])
-        return replace(p, sentence=sentence, sources=tuple(number[n] for n in p.sources))
+        sources = tuple(number[n] for n in p.sources)
+        return replace(p, sentence=sentence, sources=sources, conflicts=renumbered(p.conflicts))
 
     return replace(
         brief,
@@ -163,7 +203,10 @@ def numbered(brief: Brief) -> Brief:
             replace(s, points=tuple(point(p) for p in s.points)) for s in brief.sections
         ),
         key_figures=tuple(
-            replace(k, sources=tuple(number[n] for n in k.sources)) for k in brief.key_figures
+            replace(
+                k, sources=tuple(number[n] for n in k.sources), conflicts=renumbered(k.conflicts)
+            )
+            for k in brief.key_figures
         ),
         sources=tuple(replace(by_index[old], index=new) for old, new in number.items()),
         stories=tuple(
@@ -265,7 +308,7 @@ def key_figures(shown: Sequence[Chosen]) -> tuple[KeyFigure, ...]:
     A figure's sources are the point's own article and every other article of its story
     that gives the same figure in a sentence stating the same fact; figures more outlets
     report come first, then the more important point's."""
-    chosen: list[tuple[int, int, str, str, str, tuple[int, ...]]] = []
+    chosen: list[tuple[int, int, str, str, str, tuple[int, ...], tuple[Conflict, ...]]] = []
     seen: set[str] = set()
     for c in shown:
         corpus = c.corpus
@@ -282,11 +325,12 @@ def key_figures(shown: Sequence[Chosen]) -> tuple[KeyFigure, ...]:
                 seen.add(figure)
                 where = [i for i, found in enumerate(corpus.figures) if figure in found]
                 sources = _figure_sources(corpus, anchor, where)
-                chosen.append((-len(sources), p.rank, figure, phrase, context, sources))
-    chosen.sort()
+                differ = conflicts(corpus, anchor, figure=figure)
+                chosen.append((-len(sources), p.rank, figure, phrase, context, sources, differ))
+    chosen.sort(key=lambda entry: entry[:3])
     return tuple(
-        KeyFigure(phrase, context, sources)
-        for _, _, _, phrase, context, sources in chosen[:MAX_KEY_FIGURES]
+        KeyFigure(phrase, context, sources, differ)
+        for _, _, _, phrase, context, sources, differ in chosen[:MAX_KEY_FIGURES]
     )
 
 

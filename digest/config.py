@@ -42,9 +42,12 @@ class Profile:
     author: str = "digest"
     other: str = OTHER_SECTION
     source: str = "bundled"
+    # [synonyms]: word → the words and phrases that count as the same when sentences
+    # are compared (same fact, repetition), e.g. ("upgrade", ("overhaul", "revamp")).
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-_PROFILE_KEYS = {"title", "subtitle", "author", "other", "sections"}
+_PROFILE_KEYS = {"title", "subtitle", "author", "other", "sections", "synonyms"}
 _SECTION_KEYS = {"title", "terms"}
 GENERIC_PROFILE = "generic"
 
@@ -133,7 +136,29 @@ def parse_profile(text: str, *, source: str) -> Profile:
         author=str(data.get("author", "digest")),
         other=str(data.get("other", OTHER_SECTION)),
         source=source,
+        synonyms=_synonyms(data.get("synonyms", {}), source),
     )
+
+
+def _synonyms(raw: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The [synonyms] table: each key a word, its value a non-empty list of strings."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{source}: 'synonyms' must be a table, e.g. [synonyms] upgrade = [\"overhaul\"]"
+        )
+    out = []
+    for word, variants in raw.items():
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
+        ):
+            raise ConfigError(
+                f"{source}: synonyms.{word} must be a non-empty list of words or phrases, "
+                f'e.g. {word} = ["…", "…"]'
+            )
+        out.append((word, tuple(variants)))
+    return tuple(out)
 
 
 def _no_unknown(data: dict[str, Any], known: set[str], where: str) -> None:

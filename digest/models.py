@@ -46,6 +46,22 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class FigureValue:
+    """One value sources give for a thing, and the sources (article numbers) giving it."""
+
+    value: str  # as written: "54,000", "three-star"
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Sources give different figures for the same thing."""
+
+    about: str  # what the figures count, as written: "US troops", "star commander"
+    figures: tuple[FigureValue, ...]  # two or more, the point's own value first
+
+
+@dataclass(frozen=True)
 class Point:
     """A sentence chosen for the brief, with every article that reports the same fact."""
 
@@ -54,6 +70,7 @@ class Point:
     score: float
     rank: int  # 0 = most important point of the brief
     story: int = 0  # Story.n of the story it was chosen for
+    conflicts: tuple[Conflict, ...] = ()  # figures in it that other sources give otherwise
 
     @property
     def text(self) -> str:
@@ -74,6 +91,7 @@ class KeyFigure:
     figure: str  # e.g. "54,000 US troops"
     context: str  # a verbatim span of the sentence, with "…" where it was cut
     sources: tuple[int, ...]
+    conflicts: tuple[Conflict, ...] = ()  # other sources give this figure otherwise
 
 
 @dataclass(frozen=True)

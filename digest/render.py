@@ -23,7 +23,7 @@ from markupsafe import Markup
 from digest import __version__
 from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
 from digest.errors import RenderError
-from digest.models import Article, Brief, Point, Previous, Section
+from digest.models import Article, Brief, Conflict, Point, Previous, Section
 
 EMAIL_LIMIT_BYTES = 90 * 1024
 
@@ -50,6 +50,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["cite"] = cite
     env.filters["cite_links"] = cite_links
+    env.filters["differ"] = differ
     env.filters["wrap"] = _wrap
     env.filters["short_url"] = short_url
     return env
@@ -92,6 +93,16 @@ def render_text(brief: Brief) -> str:
     return _render("brief.txt.j2", brief)
 
 
+def _conflicts(found: tuple[Conflict, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "about": c.about,
+            "figures": [{"value": f.value, "sources": list(f.sources)} for f in c.figures],
+        }
+        for c in found
+    ]
+
+
 def render_json(brief: Brief) -> str:
     return json.dumps(brief_dict(brief), ensure_ascii=False, indent=2) + "\n"
 
@@ -106,6 +117,8 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
             "quoted_from": p.sentence.article,
             "story": p.story,
         }
+        if p.conflicts:
+            entry["conflicts"] = _conflicts(p.conflicts)
         return entry | ({"in_lead": True} if p in brief.lead else {})
 
     def section(s: Section) -> dict[str, Any]:
@@ -121,7 +134,12 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
         "lead": [point(p) for p in brief.lead],
         "sections": [section(s) for s in brief.sections],
         "key_figures": [
-            {"figure": k.figure, "context": k.context, "sources": list(k.sources)}
+            {
+                "figure": k.figure,
+                "context": k.context,
+                "sources": list(k.sources),
+                "conflicts": _conflicts(k.conflicts),
+            }
             for k in brief.key_figures
         ],
         "stories": [
@@ -317,10 +335,22 @@ def cite_links(sources: tuple[int, ...], limit: int, targets: dict[int, str]) ->
     return Markup("[") + shown + tail + Markup("]")
 
 
+def differ(conflicts: tuple[Conflict, ...]) -> str:
+    """ " (sources differ: 54,000 [2], 50,000 [4])" after a cite, or "" with no conflict."""
+    if not conflicts:
+        return ""
+    told = "; ".join(
+        ", ".join(f"{f.value} {cite(f.sources)}" for f in c.figures) for c in conflicts
+    )
+    return f" (sources differ: {told})"
+
+
 def _shown_sources(brief: Brief) -> set[int]:
     cited = [p.sources for p in brief.points] + [k.sources for k in brief.key_figures]
     limit = cited_per_point(brief)
-    return {n for sources in cited for n in sources[:limit]}
+    differing = [p.conflicts for p in brief.points] + [k.conflicts for k in brief.key_figures]
+    named = {n for found in differing for c in found for f in c.figures for n in f.sources}
+    return {n for sources in cited for n in sources[:limit]} | named
 
 
 def short_url(url: str, width: int = 60) -> str:

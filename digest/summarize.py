@@ -18,7 +18,8 @@ from digest.text import word_count
 
 DEFAULT_WORDS = 420
 ARTICLE_METHOD = "centroid"  # condenses one article: cheap, see digest.methods
-ARTICLE_WORDS = 35  # an article's own summary: one or two sentences
+ARTICLE_WORDS = 35
+CHECKABLE_ONLY = True  # an article's own summary: one or two sentences
 
 
 def summarize(
@@ -113,6 +114,8 @@ class _Picker:
     def allowed(self, i: int) -> bool:
         corpus = self.corpus
         if i in self.scores or not corpus.quotable[i]:
+            return False
+        if CHECKABLE_ONLY and not corpus.checkable[i]:
             return False
         s = corpus.sentences[i]
         if corpus.dangling[i] and (s.article, s.position - 1) not in self.keys:

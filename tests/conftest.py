@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,100 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 BRIEF_DATE = dt.date(2024, 7, 29)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "expect_warnings: the test logs WARNINGs on purpose (a test using caplog checks its own)",
+    )
+
+
+# Tests whose subject is a warning digest logs (a skipped file, feed entry or page, a
+# retried delivery, a signal), with what it says. Declared here, in one place, so the
+# tests themselves stay as they are; a warning of another kind still fails them.
+EXPECTED_WARNINGS = {
+    "test_feeds.py::test_a_redirect_to_a_file_url_is_refused": "skipped",
+    "test_feeds.py::test_an_entry_link_that_is_not_http_is_skipped": "skipped",
+    "test_feeds.py::test_by_default_a_teaser_page_on_loopback_is_never_requested": "skipped",
+    "test_feeds.py::test_the_address_a_host_name_resolves_to_is_what_is_checked": "skipped",
+    "test_feeds.py::test_a_feed_redirect_to_another_host_on_loopback_is_refused_by_default": (
+        "skipped"
+    ),
+    "test_feeds.py::test_a_page_dripping_its_body_is_abandoned_at_the_timeout": "timed out",
+    "test_feeds.py::test_a_feed_dripping_its_headers_is_abandoned_at_the_timeout": "timed out",
+    "test_feeds.py::test_a_tls_handshake_dripped_by_the_server_is_abandoned_at_the_timeout": (
+        "timed out"
+    ),
+    "test_hostile.py::test_bad_files_are_named_and_the_rest_builds": "skipped",
+    "test_hostile.py::test_a_40_mb_file_is_refused_without_being_read": "skipped",
+    "test_ingest.py::test_a_copy_with_zero_width_and_bidi_characters_is_a_duplicate": "skipped",
+    "test_ingest.py::test_a_symbolic_link_loop_is_skipped_by_name": "skipped",
+    "test_ingest.py::test_an_article_in_a_script_digest_cannot_split_is_skipped_naming_the_script": (
+        "skipped"
+    ),
+    "test_languages.py::test_an_article_in_an_unsupported_script_is_skipped_not_the_brief": (
+        "skipped"
+    ),
+    "test_mail.py::test_451_is_retried_and_the_message_arrives_once": "retrying",
+    "test_mail.py::test_a_disconnect_mid_data_is_retried_and_arrives_once": "retrying",
+    "test_mail.py::test_a_lost_answer_leaves_the_delivery_pending_and_blocks_a_rerun": "retrying",
+    "test_delivery.py::test_transient_failures_are_retried_a_bounded_number_of_times": "retrying",
+    "test_delivery.py::test_a_retry_that_succeeds_delivers_once_and_reports_refusals": "retrying",
+    "test_schedule.py::test_sigterm_during_a_run_lets_it_finish_then_stops": "SIGTERM",
+    "test_stories.py::test_a_day_of_35_stories_fits_its_pages": "duplicate of",
+    "test_cli.py::test_folder_without_usable_articles_is_an_error_naming_what_was_found": (
+        "skipped"
+    ),
+    "test_cli.py::test_a_hostile_file_name_cannot_forge_a_log_line_or_reach_the_terminal": (
+        "skipped"
+    ),
+    "test_cli.py::test_a_symbolic_link_loop_in_the_input_is_named_and_the_rest_is_briefed": (
+        "skipped"
+    ),
+}
+
+
+def _the_cli_s_own_error(record: logging.LogRecord) -> bool:
+    """The CLI's one-line "error: …" before exit 1: its answer to the user, which the
+    tests that provoke it check on stderr, not a log of something going wrong inside."""
+    return record.name == "digest" and record.getMessage().startswith("error:")
+
+
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_warnings(request: pytest.FixtureRequest):
+    """Fail a test that makes digest log a WARNING (or worse) it did not declare:
+    WeasyPrint's assert_no_logs habit. A test that expects some uses caplog, the
+    expect_warnings mark, or an entry in EXPECTED_WARNINGS. (Only digest's own loggers:
+    the test SMTP server's library logs what it likes.)"""
+    collected = _Collected()
+    watched = logging.getLogger("digest")
+    watched.addHandler(collected)
+    try:
+        yield
+    finally:
+        watched.removeHandler(collected)
+    if "caplog" in request.fixturenames or request.node.get_closest_marker("expect_warnings"):
+        return
+    node = request.node.nodeid.split("/")[-1].split("[")[0]
+    expected = EXPECTED_WARNINGS.get(node)
+    unexpected = [
+        r
+        for r in collected.records
+        if not _the_cli_s_own_error(r) and (expected is None or expected not in r.getMessage())
+    ]
+    if unexpected:
+        lines = "; ".join(f"{r.name}: {r.getMessage()}" for r in unexpected[:3])
+        pytest.fail(f"unexpected log at WARNING or above: {lines}", pytrace=False)
 
 
 def make_article(text: str, *, index: int = 1, title: str = "A test article") -> Article:

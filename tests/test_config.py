@@ -14,6 +14,7 @@ from digest.config import (
     load_brief_settings,
     load_profile,
     load_source_settings,
+    parse_profile,
     pause_stage,
 )
 from digest.errors import ConfigError
@@ -185,3 +186,29 @@ def test_the_option_wins_over_the_table_which_wins_over_the_demo_default(tmp_pat
     titled = BriefSettings(profile=profile, title="Morning")
     seeds = titled.profile_for("seeds")
     assert seeds.title == "Morning" and len(seeds.sections) == 4
+
+
+def test_a_profile_s_synonyms_are_read_in_order() -> None:
+    profile = parse_profile(
+        'title = "T"\n[synonyms]\nupgrade = ["overhaul", "revamp"]\n'
+        'troops = ["military personnel"]\n',
+        source="p.toml",
+    )
+    assert profile.synonyms == (
+        ("upgrade", ("overhaul", "revamp")),
+        ("troops", ("military personnel",)),
+    )
+
+
+@pytest.mark.parametrize(
+    "table",
+    ['synonyms = ["overhaul"]', '[synonyms]\nupgrade = "overhaul"', "[synonyms]\nupgrade = []"],
+)
+def test_malformed_synonyms_are_a_config_error_naming_the_key(table: str) -> None:
+    with pytest.raises(ConfigError, match="synonyms"):
+        parse_profile(f'title = "T"\n{table}\n', source="p.toml")
+
+
+def test_the_seeds_profile_carries_its_synonyms() -> None:
+    synonyms = dict(load_profile("seeds").synonyms)
+    assert "overhaul" in synonyms["upgrade"]

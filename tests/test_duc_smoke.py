@@ -17,6 +17,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "duc2004.py"
 CLUSTERS = 2
+pytestmark = pytest.mark.expect_warnings  # ingest names the few DUC files it skips
 
 
 def _load_benchmark() -> ModuleType:

@@ -214,7 +214,7 @@ def test_new_articles_that_only_repeat_sent_points_are_nothing_new(
 
 
 def test_feeds_and_inbox_together_with_a_broken_feed_skipped_by_url(
-    smtp: Server, tmp_path: Path, site: Site
+    smtp: Server, tmp_path: Path, site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
     site.pages["/rss"] = Page(
         rss(
@@ -258,11 +258,15 @@ def test_feeds_and_inbox_together_with_a_broken_feed_skipped_by_url(
     assert ran.status == SENT and ran.articles == 3 and len(smtp.handler.received) == 1
     brief = json.loads(brief_paths(tmp_path / "out", DAY)["json"].read_text())
     assert site.url("/down") in {s["name"] for s in brief["skipped"]}
+    assert any(site.url("/down") in r.getMessage() for r in caplog.records)
     assert {site.url("/a"), site.url("/story")} <= {s.get("url") for s in brief["sources"]}
     ran = run(smtp, tmp_path, NEXT, sources)
     assert ran.status == NOTHING_NEW and len(smtp.handler.received) == 1
     assert site.hits("/story") == 1  # briefed yesterday: its page is not fetched again
-    assert site.requests[-1][1].get("If-None-Match") in ('"r1"', '"a1"', None)
+    # The second day's requests for each feed carry the validator its first answer gave.
+    second_day = site.requests[-3:]
+    asked = {path: headers.get("If-None-Match") for path, headers in second_day}
+    assert asked == {"/rss": '"r1"', "/atom": '"a1"', "/down": None}
 
 
 def test_a_run_is_refused_while_another_holds_the_lock(

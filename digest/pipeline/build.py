@@ -181,7 +181,7 @@ class Day:
         method: str,
         exclude: Sequence[str] = (),
     ) -> Day:
-        corpus = _excluding(Corpus.of(articles), articles, exclude)
+        corpus = _excluding(Corpus.of(articles, synonyms=profile.synonyms), articles, exclude)
         openings = {s.article: s.text for s in corpus.sentences if s.position == 0}
         found = order_stories(find_stories(articles, openings=openings), articles)
         story_of = {a: s.n for s in found for a in s.articles}
@@ -289,7 +289,7 @@ def _excluding(corpus: Corpus, articles: Sequence[Article], exclude: Sequence[st
     if not exclude:
         return corpus
     sent = Article(index=0, title="points already sent", paragraphs=tuple(exclude))
-    both = Corpus.of([*articles, sent])
+    both = replace(Corpus.of([*articles, sent]), folding=corpus.folding)
     n = len(corpus.sentences)
     repeats = {
         i for j in range(n, len(both.sentences)) for i in both.neighbours(j, OVERLAP) if i < n
