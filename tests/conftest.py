@@ -68,6 +68,15 @@ EXPECTED_WARNINGS = {
     "test_cli.py::test_a_symbolic_link_loop_in_the_input_is_named_and_the_rest_is_briefed": (
         "skipped"
     ),
+    "test_cli.py::test_a_length_beyond_the_pages_is_capped_with_a_warning": "capped to what fits",
+    "test_hostile.py::test_nothing_an_article_names_is_fetched_and_markup_stays_text": (
+        "capped to what fits"
+    ),
+    "test_hostile.py::test_mixed_line_endings_and_latin1_are_read": "not UTF-8",
+    "test_hostile.py::test_ingest_of_random_bytes_raises_only_digest_errors": "not UTF-8",
+    "test_ingest.py::test_cp1252_article_is_read_with_its_quotes": "not UTF-8",
+    "test_delivery.py::test_only_the_deferred_recipients_are_tried_again": "not accepted yet",
+    "test_smtp.py::test_an_error_before_data_leaves_no_row_pending": "not accepted yet",
 }
 
 
