@@ -34,6 +34,15 @@ from scipy import sparse
 from digest.models import Article, Story
 from digest.text import content_stems, split_sentences, words
 
+# Bounds that keep grouping linear (see _candidate_similarities). On the 35-story DUC day
+# (334 articles, stories of up to 30) neither changes a single story: no distinctive
+# feature is in more than CROWD articles, and the pairs each article keeps hold all its
+# story's (measured with benchmarks/stories.py). On 5,000 near-copies of DUC articles
+# (benchmarks/scale.py) they keep grouping's memory near a gigabyte instead of seven.
+CROWD = 100
+NEIGHBOURS = 40
+_BLOCK = 256  # rows of candidates found at once
+
 
 @dataclass(frozen=True)
 class Grouping:
@@ -137,7 +146,12 @@ def _vectors(stems: list[list[str]], params: Grouping) -> sparse.csr_matrix:
 
 
 def _candidate_similarities(matrix: sparse.csr_matrix, probe: int) -> dict[tuple[int, int], float]:
-    """Cosine similarity of each pair that shares one of either's `probe` best stems."""
+    """Cosine similarity of the pairs that share one of either's `probe` best features.
+
+    Memory and time stay linear in the number of articles: a feature more than CROWD
+    articles share finds no candidates (within a story of thousands, every pair would),
+    and each article keeps its NEIGHBOURS most similar candidates; a pair is kept when
+    either of its articles keeps it."""
     n = matrix.shape[0]
     keep_rows, keep_cols = [], []
     for i in range(n):
@@ -147,13 +161,26 @@ def _candidate_similarities(matrix: sparse.csr_matrix, probe: int) -> dict[tuple
         keep_rows.extend([i] * len(top))
         keep_cols.extend(matrix.indices[start:end][top].tolist())
     marks = sparse.csr_matrix((np.ones(len(keep_rows)), (keep_rows, keep_cols)), shape=matrix.shape)
-    shared = (marks @ marks.T).tocoo()  # pairs sharing a distinctive stem
-    mask = shared.row < shared.col
-    rows, cols = shared.row[mask], shared.col[mask]
-    if len(rows) == 0:
-        return {}
-    sims = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
-    return {(int(a), int(b)): float(s) for a, b, s in zip(rows, cols, sims, strict=True) if s > 0}
+    crowded = np.bincount(marks.indices, minlength=matrix.shape[1]) > CROWD
+    marks.data[crowded[marks.indices]] = 0
+    marks.eliminate_zeros()
+    pairs: dict[tuple[int, int], float] = {}
+    for first in range(0, n, _BLOCK):
+        shared = (marks[first : first + _BLOCK] @ marks.T).tocsr()  # a block of rows at a time
+        for r in range(shared.shape[0]):
+            i = first + r
+            found = shared.indices[shared.indptr[r] : shared.indptr[r + 1]]
+            found = found[found != i]
+            if len(found) == 0:
+                continue
+            sims = np.asarray((matrix[found] @ matrix[i].T).todense()).ravel()
+            if len(found) > NEIGHBOURS:
+                best = np.argpartition(-sims, NEIGHBOURS)[:NEIGHBOURS]
+                found, sims = found[best], sims[best]
+            for j, value in zip(found.tolist(), sims.tolist(), strict=True):
+                if value > 0:
+                    pairs[(i, j) if i < j else (j, i)] = value
+    return pairs
 
 
 def _average_linkage(
