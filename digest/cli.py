@@ -115,6 +115,18 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     )
 
 
+def _out_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--out", type=Path, default=Path("out"), metavar="DIR", help=help)
+
+
+def _date_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD", help=help)
+
+
+def _config_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help=help)
+
+
 def _add_brief(commands: argparse._SubParsersAction) -> None:
     brief = commands.add_parser(
         "brief",
@@ -133,20 +145,8 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         help="folder of .txt, .md and .html articles (default: the seed "
         "articles shipped with digest)",
     )
-    brief.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out"),
-        metavar="DIR",
-        help="folder for the brief's files (default: ./out)",
-    )
-    brief.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the brief's date, used in its title and file names (default: today)",
-    )
+    _out_option(brief, "folder for the brief's files (default: ./out)")
+    _date_option(brief, "the brief's date, used in its title and file names (default: today)")
     brief.add_argument(
         "--profile",
         type=_profile,
@@ -177,13 +177,9 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"most pages the PDF may have (default: 'pages' in [brief], else {MAX_PAGES})",
     )
-    brief.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="config file with a [brief] table (default: $DIGEST_CONFIG, else "
-        "./digest.toml if present)",
+    _config_option(
+        brief,
+        "config file with a [brief] table (default: $DIGEST_CONFIG, else ./digest.toml if present)",
     )
     brief.set_defaults(run=_run_brief)
 
@@ -235,20 +231,8 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
         "date sends nothing. Settings come from digest.toml's [mail] table and DIGEST_SMTP_* / "
         "DIGEST_MAIL_* environment variables (the password only from DIGEST_SMTP_PASSWORD).",
     )
-    send.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out"),
-        metavar="DIR",
-        help="folder holding the brief's files (default: ./out)",
-    )
-    send.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the brief's date (default: today)",
-    )
+    _out_option(send, "folder holding the brief's files (default: ./out)")
+    _date_option(send, "the brief's date (default: today)")
     send.add_argument(
         "--to",
         action="append",
@@ -267,13 +251,9 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="send even to recipients the ledger says already have this brief",
     )
-    send.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="config file with a [mail] table (default: $DIGEST_CONFIG, else "
-        "./digest.toml if present)",
+    _config_option(
+        send,
+        "config file with a [mail] table (default: $DIGEST_CONFIG, else ./digest.toml if present)",
     )
     send.set_defaults(run=_run_send)
 
@@ -288,13 +268,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         "does nothing and says so; a day with nothing new sends no email. Sources come from "
         "--input/--feed or the [sources] table of digest.toml; mail settings as for send.",
     )
-    run.add_argument(
-        "--date",
-        type=iso_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the day to brief (default: today)",
-    )
+    _date_option(run, "the day to brief (default: today)")
     run.add_argument(
         "--force",
         action="store_true",
@@ -348,20 +322,10 @@ def _add_archive(commands: argparse._SubParsersAction) -> None:
         "`digest brief` and `digest run` do this after each brief; this command regenerates "
         "them. With 'base_url' in [brief], links are absolute.",
     )
-    archive.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out"),
-        metavar="DIR",
-        help="folder holding the briefs (default: ./out)",
-    )
-    archive.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="config file with a [brief] table (default: $DIGEST_CONFIG, else "
-        "./digest.toml if present)",
+    _out_option(archive, "folder holding the briefs (default: ./out)")
+    _config_option(
+        archive,
+        "config file with a [brief] table (default: $DIGEST_CONFIG, else ./digest.toml if present)",
     )
     archive.set_defaults(run=_run_archive)
 
@@ -388,19 +352,11 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "is fine and what is not, each with its fix. Exit 1 only if something configured "
         "fails; what is optional or not configured is reported and does not fail.",
     )
-    check.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="config file to check (default: $DIGEST_CONFIG, else ./digest.toml if present)",
+    _config_option(
+        check, "config file to check (default: $DIGEST_CONFIG, else ./digest.toml if present)"
     )
-    check.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out"),
-        metavar="DIR",
-        help="the output folder the runs will use; the state folder is beside it (default: ./out)",
+    _out_option(
+        check, "the output folder the runs will use; the state folder is beside it (default: ./out)"
     )
     check.set_defaults(run=_run_check)
 
@@ -429,19 +385,10 @@ def _add_daily_options(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="RSS or Atom feed URL, repeatable; replaces 'feeds' in [sources]",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out"),
-        metavar="DIR",
-        help="folder for the briefs' files (default: ./out)",
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="config file with [sources], [brief] and [mail] tables (default: "
+    _out_option(parser, "folder for the briefs' files (default: ./out)")
+    _config_option(
+        parser,
+        "config file with [sources], [brief] and [mail] tables (default: "
         "$DIGEST_CONFIG, else ./digest.toml if present)",
     )
     parser.add_argument(
