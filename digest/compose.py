@@ -362,6 +362,8 @@ _WEEKDAYS_MONTHS = re.compile(
 )
 _COMPARATIVES = {"more", "fewer", "less"}  # "2,500 more troops": part of what is counted
 _UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
+_JOINING = {"and", "or"}  # two things counted together: "10 misconduct and corruption charges"
+_UNIT_MOST = 5  # words after a number: three, or five when "and"/"or" joins two of them
 
 
 def _in_context(text: str, figure: str) -> tuple[str, str]:
@@ -381,8 +383,12 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
     for match in re.finditer(r"\s+([^\s]+)", text[end:]):
         word = match[1]
         bare = word.rstrip(".,;:!?”\"’')")
-        if not _UNIT_WORD.match(bare) or len(unit) == 3:
+        joined = any(u.strip().lower() in _JOINING for u in unit)
+        if not _UNIT_WORD.match(bare) or len(unit) == (_UNIT_MOST if joined else 3):
             break
+        if unit and bare.lower() in _JOINING and len(unit) < _UNIT_MOST - 1:
+            unit.append(match[0])  # "10 sexual misconduct and corruption charges"
+            continue
         if bare.lower() not in _COMPARATIVES and (
             bare.lower() in STOPWORDS or _WEEKDAYS_MONTHS.match(bare)
         ):
@@ -393,7 +399,8 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
         if bare != word:
             break  # punctuation closes the phrase
     while unit and (
-        re.search(r"(?:ed|ing)\W*$", unit[-1]) or unit[-1].strip().lower() in _COMPARATIVES
+        re.search(r"(?:ed|ing)\W*$", unit[-1])
+        or unit[-1].strip().lower() in _COMPARATIVES | _JOINING
     ):
         unit.pop()
     tail = "".join(unit).rstrip(".,;:!?”\"’')")
