@@ -113,6 +113,22 @@ def shrink(sources: Sequence[int], *, pages: int, skipped: int, laid_out: int) -
     return plan(sources, pages=pages, skipped=skipped, scale=pages / laid_out * SHRINK_MARGIN)
 
 
+# A first layout that fit but left more than a tenth of its pages empty gets one fuller
+# layout, its room scaled by what the layout used, less this margin. On the 35-story DUC
+# day the first plan filled 1.55 of 2 pages; the fuller one shows more stories and still
+# fits (kept only when it does).
+GROW_BELOW = 0.9
+GROW_MARGIN = 0.95
+
+
+def grow(sources: Sequence[int], *, pages: int, skipped: int, used: float) -> Plan:
+    """The one corrective re-plan after a layout that fit in `used` pages (fractional):
+    the room scaled up in proportion, with a margin. The same plan when it was full."""
+    if used >= pages * GROW_BELOW or used <= 0:
+        return plan(sources, pages=pages, skipped=skipped)
+    return plan(sources, pages=pages, skipped=skipped, scale=pages / used * GROW_MARGIN)
+
+
 def fewer_points(points: int, *, pages: int, laid_out: int) -> int:
     """A capped number of points after a layout ran to `laid_out` pages: cut the same way."""
     return max(1, int(points * pages / laid_out * SHRINK_MARGIN))

@@ -12,10 +12,12 @@ file, data) is refused and logged, never opened.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from digest.errors import RenderError
@@ -48,8 +50,23 @@ def _mime(path: Path) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Layout:
+    pdf: bytes
+    pages: int
+    # How far down its page the last page's content reaches (0 to 1): what a brief can
+    # still hold without a new page.
+    fill: float
+
+
 def html_to_pdf(html: str, *, templates: Path) -> tuple[bytes, int]:
     """Render print HTML to PDF; returns the bytes and the page count."""
+    laid = lay_out(html, templates=templates)
+    return laid.pdf, laid.pages
+
+
+def lay_out(html: str, *, templates: Path) -> Layout:
+    """Render print HTML to PDF, with its page count and how full its last page is."""
     fetcher = TemplatesOnlyFetcher(templates)
     try:
         document = HTML(
@@ -62,4 +79,24 @@ def html_to_pdf(html: str, *, templates: Path) -> tuple[bytes, int]:
         log.warning("PDF renderer was refused %s", url[:200])
     if data is None:
         raise RenderError("PDF rendering produced no output")
-    return data, len(document.pages)
+    return Layout(data, len(document.pages), _fill(document.pages[-1]))
+
+
+def _fill(page: object) -> float:
+    """The share of the page's content area above its last line or image.
+
+    Running heads and page numbers live in the page's margin boxes and do not count.
+    WeasyPrint has no public API for a page's box tree; `_page_box` has been stable
+    since its 0.x releases, and a change there costs only this estimate (then 1.0)."""
+    box = getattr(page, "_page_box", None)
+    if box is None or not box.height:
+        return 1.0
+    top = box.content_box_y()
+    bottom = top
+    for child in box.children:
+        if isinstance(child, boxes.MarginBox):
+            continue
+        for found in child.descendants():
+            if isinstance(found, boxes.LineBox | boxes.ReplacedBox):
+                bottom = max(bottom, found.position_y + found.margin_height())
+    return float(min(max((bottom - top) / box.height, 0.0), 1.0))

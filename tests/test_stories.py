@@ -163,6 +163,14 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
             "355",
             "355 inventions",
         ),
+        (
+            "Anwar was beaten and faces trial on 10 sexual misconduct and corruption charges.",
+            "10",
+            "10 sexual misconduct and corruption charges",
+        ),
+        ("About 200 students and teachers marched on Sunday.", "200", "200 students and teachers"),
+        ("Courts sentenced them to 13 and 11 years in prison.", "11", "11 years"),
+        ("The army lost 3 soldiers and wounded 5 others.", "3", "3 soldiers"),
     ],
 )
 def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str) -> None:
@@ -189,6 +197,16 @@ def test_the_page_plan_shows_fewer_stories_than_a_large_day_has() -> None:
     assert many.shown + many.listed <= 35
     more_pages = plan([10] * 35, pages=4)
     assert more_pages.shown > many.shown
+
+
+def test_a_layout_with_room_left_gets_one_fuller_plan() -> None:
+    from digest.budget import grow
+
+    first = plan([10] * 35, pages=2)
+    fuller = grow([10] * 35, pages=2, skipped=0, used=1.5)  # a quarter of the pages empty
+    assert fuller.shown > first.shown
+    assert sum(fuller.words) > sum(first.words)
+    assert grow([10] * 35, pages=2, skipped=0, used=1.95) == first  # full enough: no change
 
 
 def test_summarize_stories_json(two_stories: tuple[Path, dict[str, str]]) -> None:
@@ -238,6 +256,9 @@ def test_a_day_of_35_stories_fits_its_pages(tmp_path: Path) -> None:
     data = json.loads(built.files["json"].read_text("utf-8"))
     assert len(data["stories"]) > 10
     assert any(not s["shown"] for s in data["stories"])
+    # Two pages hold three stories in full here (the first plan showed two and left a
+    # fifth of page two empty; one fuller layout uses it).
+    assert sum(s["shown"] for s in data["stories"]) >= 3
     assert "MORE STORIES" in built.files["txt"].read_text("utf-8")
     assert "More stories" in built.files["html"].read_text("utf-8")
     assert built.files["html"].stat().st_size <= EMAIL_LIMIT_BYTES

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import budget, render
 from digest.archive import update_archive
@@ -28,6 +28,9 @@ from digest.models import Article, Brief, Point, Previous, Skipped, Story
 from digest.output import write_all
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
+
+if TYPE_CHECKING:
+    from digest.pdf import Layout
 
 log = logging.getLogger(__name__)
 
@@ -142,16 +145,27 @@ def build_from_articles(
     if not brief.points:
         raise NothingToBriefError(f"{where}: no sentence in the articles can be quoted as a point")
     log.info("rendering %d points (%d words)", len(brief.points), brief.word_count)
-    editions, laid_out = _render_all(brief)
+    editions, laid = _render_all(brief)
+    laid_out = laid.pages
     if laid_out > pages and (asked is None or length != asked):  # not an asked length that fits
         log.info("%d pages is over %d: one shorter layout", laid_out, pages)
         plan = day.plan(pages=pages, laid_out=laid_out)
         if length is not None:
             length = budget.fewer_points(length, pages=pages, laid_out=laid_out)
         brief = replace(day.brief(plan, date=date, length=length), previous=previous)
-        editions, laid_out = _render_all(brief)
+        editions, laid = _render_all(brief)
+        laid_out = laid.pages
         if laid_out > pages:
             log.warning("the brief runs to %d pages, over the %d asked for", laid_out, pages)
+    elif length is None and len(day.stories) > plan.shown:
+        used = laid.pages - 1 + laid.fill
+        grown = day.plan(pages=pages, used=used)
+        if grown != plan:
+            log.info("%.2f of %d pages used: one fuller layout", used, pages)
+            fuller = replace(day.brief(grown, date=date, length=None), previous=previous)
+            more, laid_more = _render_all(fuller)
+            if laid_more.pages <= pages:  # else the first layout stands
+                brief, editions, laid_out = fuller, more, laid_more.pages
     stage("rendering")
     files = brief_paths(out, date)
     write_all(
@@ -193,13 +207,18 @@ class Day:
         log.info("%d article(s) in %d %s", len(articles), len(found), stories)
         return cls(Ingested(tuple(condensed), tuple(skipped)), corpus, found, profile, method)
 
-    def plan(self, *, pages: int, laid_out: int | None = None) -> budget.Plan:
-        """The page budget's plan; given a first layout's length, the corrective one."""
+    def plan(
+        self, *, pages: int, laid_out: int | None = None, used: float | None = None
+    ) -> budget.Plan:
+        """The page budget's plan; given a first layout's length (`laid_out` pages, or
+        `used` pages of a layout that fit), the corrective one."""
         sources = [len(s.articles) for s in self.stories]
         skipped = len(self.ingested.skipped)
-        if laid_out is None:
-            return budget.plan(sources, pages=pages, skipped=skipped)
-        return budget.shrink(sources, pages=pages, skipped=skipped, laid_out=laid_out)
+        if laid_out is not None:
+            return budget.shrink(sources, pages=pages, skipped=skipped, laid_out=laid_out)
+        if used is not None:
+            return budget.grow(sources, pages=pages, skipped=skipped, used=used)
+        return budget.plan(sources, pages=pages, skipped=skipped)
 
     def brief(self, plan: budget.Plan, *, date: dt.date, length: int | None) -> Brief:
         """Points for the stories the plan shows, composed into a brief."""
@@ -327,16 +346,16 @@ def _points(
     return select(corpus, ranking, words=words)
 
 
-def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], int]:
-    from digest.pdf import html_to_pdf  # WeasyPrint only when a PDF is made
+def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], Layout]:
+    from digest.pdf import lay_out  # WeasyPrint only when a PDF is made
 
-    pdf, pages = html_to_pdf(render.render_print_html(brief), templates=render.templates_dir())
+    laid = lay_out(render.render_print_html(brief), templates=render.templates_dir())
     return {
-        "pdf": pdf,
+        "pdf": laid.pdf,
         "html": render.render_email_html(brief),
         "txt": render.render_text(brief),
         "json": render.render_json(brief),
-    }, pages
+    }, laid
 
 
 def summarize_folder(folder: Path, *, method: str = DEFAULT_METHOD, words: int = 100) -> list[str]:
