@@ -638,3 +638,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log.error("interrupted")
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback with -v
+        log.debug("traceback of the internal error", exc_info=True)
+        log.error(
+            "internal error: %s: %s (a bug in digest: please report it with the output of "
+            "the same command run with -v)",
+            type(exc).__name__,
+            exc,
+        )
+        return EXIT_ERROR

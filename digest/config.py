@@ -291,6 +291,11 @@ def load_config_file(path: Path | None, environ: Mapping[str, str] | None = None
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: the config file is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     _no_unknown(data, _TOP_TABLES, str(path))

@@ -116,6 +116,22 @@ def test_missing_input_folder_is_an_error_with_exit_1(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_config_file_that_is_not_utf8_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "digest.toml"
+    config.write_bytes('[brief]\ntitle = "Café"\n'.encode("latin-1"))
+    code = main(["brief", "--config", str(config), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (
+        f"{config}: the config file is not UTF-8 text (byte 0xe9 at offset 20); save it as UTF-8"
+        in err
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_folder_without_usable_articles_is_an_error_naming_what_was_found(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -523,3 +539,23 @@ def test_a_length_beyond_the_pages_is_capped_with_a_warning(
     assert 5 <= count < 40  # the seeds hold 58 quotable points; two pages far fewer
     with (out / "brief-2024-07-29.pdf").open("rb") as pdf:
         assert len(PdfReader(pdf).pages) <= 2
+
+
+@pytest.mark.expect_warnings
+def test_a_bug_is_one_line_without_a_traceback_unless_verbose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error digest did not foresee (here one injected into the pipeline) still ends
+    as one line and exit 1; -v adds the traceback for the bug report."""
+    import digest.pipeline
+
+    def broken(**_: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(digest.pipeline, "build_brief", broken)
+    assert main(["brief", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "internal error: ZeroDivisionError: division by zero" in err
+    assert main(["brief", "--out", str(tmp_path / "out"), "-v"]) == 1
+    assert "Traceback" in capsys.readouterr().err
