@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,7 @@ def _environment() -> jinja2.Environment:
     env.filters["differ"] = differ
     env.filters["wrap"] = _wrap
     env.filters["short_url"] = short_url
+    env.filters["direction"] = direction
     return env
 
 
@@ -351,6 +353,18 @@ def _shown_sources(brief: Brief) -> set[int]:
     differing = [p.conflicts for p in brief.points] + [k.conflicts for k in brief.key_figures]
     named = {n for found in differing for c in found for f in c.figures for n in f.sources}
     return {n for sources in cited for n in sources[:limit]} | named
+
+
+def direction(text: str) -> str:
+    """'rtl' or 'ltr' for a `dir` attribute: the direction of the text's first strongly
+    directional character, as HTML's dir="auto" decides (which WeasyPrint does not)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def short_url(url: str, width: int = 60) -> str:

@@ -176,6 +176,34 @@ def test_questions_are_not_points(briefs: dict[str, Built], language: str) -> No
     assert not [p.text for p in briefs[language].brief.points if p.text.endswith(("？", "؟", "?"))]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_points_are_set_in_their_script_s_direction(
+    briefs: dict[str, Built], language: str
+) -> None:
+    """Arabic reads right to left in the print HTML (the PDF's source) and the email."""
+    from html.parser import HTMLParser
+
+    from digest.render import render_print_html
+
+    expected = "rtl" if language == "ar" else "ltr"
+
+    class Points(HTMLParser):
+        found: list[str | None] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "li":
+                self.found.append(dict(attrs).get("dir"))
+
+    for html in (
+        render_print_html(briefs[language].brief),
+        briefs[language].files["html"].read_text("utf-8"),
+    ):
+        parser = Points()
+        parser.found = []
+        parser.feed(html)
+        assert parser.found and set(parser.found) == {expected}
+
+
 def test_the_command_makes_a_japanese_brief(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
