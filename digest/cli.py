@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from digest import __version__
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
@@ -614,14 +615,30 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes, not the one it was made
+    with: a caller that swaps stderr (a test, a notebook) and closes it later does not
+    leave a handler that fails on every record."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(_OneLineFormatter("digest: %(message)s"))
     if not verbose:
         handler.addFilter(_QuietFontNotice())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # One CLI handler, whatever main() ran before in this process; others stay.
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _StderrHandler)]
+    root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("digest").setLevel(level)
 

@@ -559,3 +559,23 @@ def test_a_bug_is_one_line_without_a_traceback_unless_verbose(
     assert "internal error: ZeroDivisionError: division by zero" in err
     assert main(["brief", "--out", str(tmp_path / "out"), "-v"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_the_cli_s_log_lines_follow_stderr_when_it_is_swapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller that swaps sys.stderr (and closes the old one) still gets digest's log
+    lines on the new one, with no 'Logging error' from a handler left on a closed file."""
+    import io
+    import logging
+
+    assert main(["send", "--out", str(tmp_path), "--date", "2024-07-29"]) == 1
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    logging.getLogger("digest.test").info("to the first")
+    assert first.getvalue() == "digest: to the first\n"
+    second = io.StringIO()
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("digest.test").info("to the second")
+    assert second.getvalue() == "digest: to the second\n"
