@@ -37,6 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -63,10 +64,19 @@ DRAWS = 5
 FOLDS = 5
 # The grid `--cv` searches: (threshold, floor, relative) of digest.stories.Grouping.
 GRID = tuple(
-    (round(0.03 + 0.01 * k, 2), floor, relative)
+    (round(0.03 + 0.01 * k, 2), floor, relative, 0.0, 0.0)
     for k in range(4)
     for floor in (200, 1000)
     for relative in (0.0, 0.4, 0.6, 0.7)
+)
+KEYS = ("threshold", "floor", "relative", "join", "eject")
+# Then, with those chosen, `join` and `eject` (the refinement after linkage; 0 = none),
+# on the same mixes and on mixes with lone articles.
+REFINES = tuple(
+    (join, eject)
+    for join in (0.0, 0.3, 0.4, 0.5)
+    for eject in (0.0, 0.3, 0.35, 0.4, 0.5)
+    if eject <= join
 )
 
 
@@ -143,6 +153,62 @@ def evaluate(
     return rows
 
 
+def mean_score(
+    clusters: dict[str, list[Article]],
+    train_mixes: list[list[str]],
+    params: Grouping,
+    cache: dict[tuple[str, ...], tuple[list[Article], list[str]]],
+) -> float:
+    """The mean ARI (pairs allowed) of these mixes grouped with `params`."""
+    total = 0.0
+    for chosen in train_mixes:
+        key = tuple(sorted(chosen))
+        if key not in cache:
+            cache[key] = read_mix(clusters, chosen, seed=5)
+        articles, truth = cache[key]
+        total += scores(labels(group(articles, params), len(articles)), truth)[2]
+    return total / len(train_mixes)
+
+
+LONE = 10  # clusters that give one article each to a lone-article mix
+
+
+def read_lone(
+    clusters: dict[str, list[Article]], names: Sequence[str], *, draw: int
+) -> tuple[list[Article], list[str], list[str]]:
+    """A mix of these clusters where a third of them (LONE at most) give one article each;
+    also returns those clusters' names."""
+    rng = random.Random(draw)
+    order = rng.sample(list(names), len(names))
+    count = min(LONE, len(order) // 3)
+    lone = order[len(order) - count :]
+    chosen = {n: clusters[n] for n in order[: len(order) - count]}
+    chosen.update({n: [rng.choice(clusters[n])] for n in lone})
+    articles, truth = read_mix(chosen, sorted(chosen), seed=draw)
+    return articles, truth, lone
+
+
+def lone_articles(
+    clusters: dict[str, list[Article]], *, draws: int = 4
+) -> list[tuple[str, float, int]]:
+    """Mixes where LONE clusters give one article each: a story of one article.
+
+    A real day has many such stories, and DUC's clusters (10 articles each) have none;
+    so these mixes check that a lone article stays alone rather than joining a story on
+    its subject. Returns each draw's label, ARI (pairs allowed) and lone articles kept
+    alone."""
+    names = sorted(clusters)
+    rows = []
+    for draw in range(draws):
+        articles, truth, lone = read_lone(clusters, names, draw=draw)
+        found = labels(group(articles), len(articles))
+        sizes = Counter(found)
+        alone = sum(1 for i, t in enumerate(truth) if t in lone and sizes[found[i]] == 1)
+        label = f"{len(names) - LONE} clusters + {LONE} lone articles #{draw + 1}"
+        rows.append((label, scores(found, truth)[2], alone))
+    return rows
+
+
 def cross_validate(clusters: dict[str, list[Article]]) -> float:
     names = sorted(clusters)
     rng = random.Random(11)
@@ -151,45 +217,58 @@ def cross_validate(clusters: dict[str, list[Article]]) -> float:
     cache: dict[tuple[str, ...], tuple[list[Article], list[str]]] = {}
     chosen_values = []
     print(
-        "| fold | chosen (threshold, floor, relative) | held-out ARI | V | ARI (pairs) "
-        "| V (pairs) |"
+        "| fold | chosen (threshold, floor, relative, join, eject) | held-out ARI | V "
+        "| ARI (pairs) | V (pairs) | with lone articles: ARI (pairs) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     held = []
     for k, fold in enumerate(folds):
         train = [n for n in names if n not in fold]
         train_mixes = [m for _, m in mixes(train, seed=100 + k)]
-        best = None
-        for threshold, floor, relative in GRID:
-            params = replace(DEFAULT, threshold=threshold, floor=floor, relative=relative)
-            total = 0.0
-            for chosen in train_mixes:
-                key = tuple(sorted(chosen))
-                if key not in cache:
-                    cache[key] = read_mix(clusters, chosen, seed=5)
-                articles, truth = cache[key]
-                total += scores(labels(group(articles, params), len(articles)), truth)[2]
-            mean = total / len(train_mixes)
-            if best is None or mean > best[0]:
-                best = (mean, threshold, floor, relative)
-        assert best is not None
-        _, threshold, floor, relative = best
-        chosen_values.append((threshold, floor, relative))
+        # Ties go to the first in grid order (max keeps the first of equal keys).
+        scored = (
+            (mean_score(clusters, train_mixes, replace(DEFAULT, **named), cache), v)
+            for v in GRID
+            for named in [dict(zip(KEYS, v, strict=True))]
+        )
+        threshold, floor, relative, _, _ = max(scored, key=lambda found: found[0])[1]
+        base = replace(DEFAULT, threshold=threshold, floor=floor, relative=relative)
+        lone = [read_lone(clusters, train, draw=100 * k + d) for d in range(2)]
+        refined = (
+            (
+                mean_score(clusters, train_mixes, replace(base, join=j, eject=e), cache)
+                + sum(
+                    scores(labels(group(a, replace(base, join=j, eject=e)), len(a)), t)[2]
+                    for a, t, _ in lone
+                )
+                / len(lone),
+                (j, e),
+            )
+            for j, e in REFINES
+        )
+        join, eject = max(refined, key=lambda found: found[0])[1]
+        chosen_values.append((threshold, floor, relative, join, eject))
         articles, truth = read_mix(clusters, fold, seed=5)
-        params = replace(DEFAULT, threshold=threshold, floor=floor, relative=relative)
+        params = replace(base, join=join, eject=eject)
         result = scores(labels(group(articles, params), len(articles)), truth)
+        # And a held-out mix of the fold's clusters where two of them give one article.
+        a, t, _ = read_lone(clusters, fold, draw=k)
+        result = (*result, scores(labels(group(a, params), len(a)), t)[2])
         held.append(result)
         cells = " | ".join(f"{x:.3f}" for x in result)
-        print(f"| {k + 1} | {threshold:.2f}, {floor}, {relative} | {cells} |", flush=True)
-    means = [statistics.fmean(r[j] for r in held) for j in range(4)]
+        print(
+            f"| {k + 1} | {threshold:.2f}, {floor}, {relative}, {join}, {eject} | {cells} |",
+            flush=True,
+        )
+    means = [statistics.fmean(r[j] for r in held) for j in range(5)]
     print("| mean | | " + " | ".join(f"{x:.3f}" for x in means) + " |")
-    median = statistics.median(t for t, _, _ in chosen_values)
-    floor = statistics.median(f for _, f, _ in chosen_values)
-    relative = statistics.median(r for _, _, r in chosen_values)
+    median, floor, relative, join, eject = (
+        statistics.median(v[j] for v in chosen_values) for j in range(5)
+    )
     print(
         f"\nmedian of the folds' choices: threshold {median:.2f}, floor {floor:.0f}, "
-        f"relative {relative} (digest uses {DEFAULT.threshold}, {DEFAULT.floor}, "
-        f"{DEFAULT.relative})"
+        f"relative {relative}, join {join}, eject {eject} (digest uses {DEFAULT.threshold}, "
+        f"{DEFAULT.floor}, {DEFAULT.relative}, {DEFAULT.join}, {DEFAULT.eject})"
     )
     return median
 
@@ -268,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = evaluate(clusters, sorted(clusters), params, seed=3)
     for label, (a, v, pa, pv) in rows:
         print(f"| {label} | {a:.3f} | {v:.3f} | {pa:.3f} | {pv:.3f} |")
+    print(f"\n| mix | ARI (pairs) | lone articles kept alone (of {LONE}) |\n|---|---|---|")
+    for label, ari_pairs, alone in lone_articles(clusters):
+        print(f"| {label} | {ari_pairs:.3f} | {alone} |")
     if not args.no_rouge:
         summaries(clusters)
     timing(clusters)

@@ -325,3 +325,44 @@ def test_a_profile_with_sections_takes_its_story_and_the_others_follow(
     assert "OTHER STORIES" in text
     assert text.index("OTHER STORIES") < text.index(" ".join(own[0]["title"].split()[:6]))
     assert "Other stories" in built.files["html"].read_text("utf-8")
+
+
+@pytest.mark.skipif(not (SHARED / "bench" / "duc2004").is_dir(), reason="needs ../shared")
+@pytest.mark.expect_warnings  # DUC's duplicate files are skipped by design
+def test_after_grouping_no_article_is_closer_to_another_story_or_far_from_its_own(
+    tmp_path: Path,
+) -> None:
+    """The refinement's promise, checked with plain cosines of every pair of articles of
+    the 35-story DUC day: no article is more alike another story of two or more (by at
+    least `join` times that story's cohesion) than its own, and none in a story of
+    three or more is under `eject` times as alike as the rest of its story."""
+    import numpy as np
+
+    from digest.stories import DEFAULT, _stems, _vectors
+
+    for n, path in enumerate(sorted((SHARED / "bench" / "duc2004").glob("d3*/docs/*.txt"))):
+        shutil.copy(path, tmp_path / f"{n:04d}.txt")
+    folder_articles = list(read_folder(tmp_path).articles)
+    stems = [_stems(a, DEFAULT.words) for a in folder_articles]
+    matrix = _vectors(stems, DEFAULT)  # rows in compressed form: indptr, indices, data
+    dense = np.zeros((len(stems), int(matrix.indices.max()) + 1))
+    for r in range(len(stems)):
+        span = slice(matrix.indptr[r], matrix.indptr[r + 1])
+        dense[r, matrix.indices[span]] = matrix.data[span]
+    cosine = dense @ dense.T
+    stories = group(folder_articles)
+
+    def cohesion(members: list[int]) -> float:
+        block = cosine[np.ix_(members, members)]
+        return float((block.sum() - np.trace(block)) / (len(members) * (len(members) - 1)))
+
+    for g, members in enumerate(stories):
+        for i in members:
+            rest = [j for j in members if j != i]
+            own = float(cosine[i, rest].mean()) if rest else 0.0
+            if len(members) >= 3:
+                assert own >= DEFAULT.eject * cohesion(rest), (i, g)
+            for h, other in enumerate(stories):
+                if h != g and len(other) >= 2:
+                    mean = float(cosine[i, other].mean())
+                    assert not (mean > own and mean >= DEFAULT.join * cohesion(other)), (i, g, h)
