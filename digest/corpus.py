@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import sparse
 
 from digest.models import Article, Sentence
 from digest.text import STOPWORDS, article_sentences, content_stems, word_count, words
@@ -105,6 +104,31 @@ def has_name(text: str) -> bool:
 def figures(text: str) -> set[str]:
     """Numbers and number words with a unit, as written ('54,000', 'three-star', '2%')."""
     return {m.lower().rstrip(".,") for m in _FIGURE.findall(text)}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Sparse rows in compressed form: row r holds values data[indptr[r]:indptr[r + 1]]
+    in columns indices[...]. All the corpus needs of a sparse matrix, in numpy alone."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def dots(self, rows: np.ndarray, i: int) -> np.ndarray:
+        """The dot product of each of `rows` with row i."""
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        sizes = ends - starts
+        # Positions of all the rows' entries, row after row, each row in stored order.
+        at = np.arange(sizes.sum()) + np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
+        own = slice(self.indptr[i], self.indptr[i + 1])
+        order = np.argsort(self.indices[own])
+        columns, values = self.indices[own][order], self.data[own][order]
+        if len(columns) == 0:
+            return np.zeros(len(rows))
+        k = np.minimum(np.searchsorted(columns, self.indices[at]), len(columns) - 1)
+        products = np.where(columns[k] == self.indices[at], self.data[at] * values[k], 0.0)
+        return np.bincount(np.repeat(np.arange(len(rows)), sizes), products, len(rows))
 
 
 @dataclass
@@ -199,7 +223,7 @@ class Corpus:
         return {w: np.asarray(rows, dtype=np.int64) for w, rows in index.items()}
 
     @cached_property
-    def matrix(self) -> sparse.csr_matrix:
+    def matrix(self) -> Rows:
         """The unit vectors as rows of a sparse matrix, to compare one row with many."""
         columns: dict[str, int] = {}
         indptr, indices, data = [0], [], []
@@ -208,8 +232,11 @@ class Corpus:
                 indices.append(columns.setdefault(w, len(columns)))
                 data.append(v)
             indptr.append(len(indices))
-        shape = (len(self.vectors), max(len(columns), 1))
-        return sparse.csr_matrix((data, indices, indptr), shape=shape, dtype=np.float64)
+        return Rows(
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(data, dtype=np.float64),
+        )
 
     def similarity(self, i: int, j: int) -> float:
         a, b = self.vectors[i], self.vectors[j]
@@ -246,8 +273,7 @@ class Corpus:
         if not rare:
             return []
         candidates = np.unique(np.concatenate([self.postings[w] for w in rare]))
-        scores = self.matrix[candidates] @ self.matrix[i].T
-        scores = np.asarray(scores.todense()).ravel()
+        scores = self.matrix.dots(candidates, i)
         found = {int(j) for j in candidates[scores >= threshold]}
         if self.figures[i]:  # a weaker match counts when both quote the same figure
             weak = candidates[(scores >= SAME_FIGURE) & (scores < threshold)]
