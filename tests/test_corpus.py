@@ -47,3 +47,15 @@ def test_neighbours_are_the_sentences_alike_enough_by_a_full_comparison(corpus: 
 def test_a_sentence_without_content_words_has_no_neighbours() -> None:
     corpus = Corpus.of([make_article("It was. It is so. Then it was not, and it is over.")])
     assert all(corpus.neighbours(i) == [] for i in range(len(corpus.sentences)))
+
+
+def test_a_repeated_lookup_gives_the_same_answer_whatever_came_before(corpus: Corpus) -> None:
+    fresh = Corpus.of(read_folder(SEEDS).articles)  # asked in the other order
+    strict = [fresh.neighbours(i, SAME_FACT) for i in range(len(fresh.sentences))]
+    loose = [corpus.neighbours(i, OVERLAP) for i in range(len(corpus.sentences))]
+    assert strict != loose  # the two thresholds differ here, so a mix-up would show
+    assert [corpus.neighbours(i, SAME_FACT) for i in range(len(corpus.sentences))] == strict
+    assert [fresh.neighbours(i, OVERLAP) for i in range(len(fresh.sentences))] == loose
+    i = next(i for i, found in enumerate(loose) if found)
+    corpus.neighbours(i, OVERLAP).clear()  # what a caller does with its list stays there
+    assert corpus.neighbours(i, OVERLAP) == loose[i]
