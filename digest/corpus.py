@@ -17,6 +17,7 @@ import numpy as np
 
 from digest.models import Article, Sentence
 from digest.text import STOPWORDS, article_sentences, content_stems, word_count, words
+from digest.vectors import Rows
 
 # A profile's [synonyms] as the corpus uses them: the stems of each word or phrase → the
 # stems of its entry's word, which stands for all of them (see `fold_synonyms`).
@@ -104,31 +105,6 @@ def has_name(text: str) -> bool:
 def figures(text: str) -> set[str]:
     """Numbers and number words with a unit, as written ('54,000', 'three-star', '2%')."""
     return {m.lower().rstrip(".,") for m in _FIGURE.findall(text)}
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Sparse rows in compressed form: row r holds values data[indptr[r]:indptr[r + 1]]
-    in columns indices[...]. All the corpus needs of a sparse matrix, in numpy alone."""
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
-
-    def dots(self, rows: np.ndarray, i: int) -> np.ndarray:
-        """The dot product of each of `rows` with row i."""
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        sizes = ends - starts
-        # Positions of all the rows' entries, row after row, each row in stored order.
-        at = np.arange(sizes.sum()) + np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
-        own = slice(self.indptr[i], self.indptr[i + 1])
-        order = np.argsort(self.indices[own])
-        columns, values = self.indices[own][order], self.data[own][order]
-        if len(columns) == 0:
-            return np.zeros(len(rows))
-        k = np.minimum(np.searchsorted(columns, self.indices[at]), len(columns) - 1)
-        products = np.where(columns[k] == self.indices[at], self.data[at] * values[k], 0.0)
-        return np.bincount(np.repeat(np.arange(len(rows)), sizes), products, len(rows))
 
 
 @dataclass
@@ -238,11 +214,7 @@ class Corpus:
                 indices.append(columns.setdefault(w, len(columns)))
                 data.append(v)
             indptr.append(len(indices))
-        return Rows(
-            np.asarray(indptr, dtype=np.int64),
-            np.asarray(indices, dtype=np.int64),
-            np.asarray(data, dtype=np.float64),
-        )
+        return Rows.of(indptr, indices, data)
 
     def similarity(self, i: int, j: int) -> float:
         a, b = self.vectors[i], self.vectors[j]
