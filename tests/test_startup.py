@@ -6,6 +6,7 @@ the times are benchmarks/speed.py's.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -144,6 +145,22 @@ def test_summarize_imports_nothing_that_renders_mails_or_reads_feeds(options: li
         assert all(line in texts for line in lines)
     assert found["nltk"] is True  # the summary was made here, with digest.text
     assert found["unneeded"] == []
+
+
+def test_no_module_of_digest_imports_scipy() -> None:
+    """scipy is no run-time dependency: installed, it makes `import nltk` load scipy.stats."""
+    importers = []
+    for path in sorted((ROOT / "digest").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name == "scipy" or name.startswith("scipy.") for name in names):
+                importers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert importers == []
 
 
 def test_the_package_names_load_on_first_use() -> None:
