@@ -26,6 +26,7 @@ from tests.conftest import ROOT, SEEDS
 HEAVY = (
     "numpy",
     "scipy",
+    "highspy",
     "nltk",
     "sumy",
     "weasyprint",
