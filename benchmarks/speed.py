@@ -12,6 +12,13 @@ of a ratio alike; the seconds themselves move with the load, the ratios much les
 - **one-page render**: a Python process that imports WeasyPrint and renders one line.
 - **help**: `digest --help` and `digest COMMAND --help` for every command, against
   `python -c "import argparse"`.
+- **digest summarize**: `digest summarize` on the bundled seeds (100 words, the default
+  method), against **sumy LexRank**: a Python process that runs sumy's LexRank (its own
+  stemmer and stop words, a regular-expression word tokenizer) over the same sentences,
+  as digest split them (written to a file before the rounds), and prints five of them.
+
+Run it in an environment with the run-time dependencies only (`pip install .`, no
+extras), as a user has: a test or bench extra that brings scipy slows `import nltk`.
 
     .venv/bin/python benchmarks/speed.py              # 5 rounds, about a minute
     .venv/bin/python benchmarks/speed.py --rounds 9   # steadier medians
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes.util
+import json
 import os
 import random
 import resource
@@ -36,6 +44,30 @@ DATE = "2024-07-29"
 COMMANDS = ("brief", "summarize", "send", "run", "schedule", "archive", "check")
 HELP_GOAL = 0.3  # seconds, issue 14
 BRIEF_GOAL = 1.6  # times the floor, issue 14
+
+# sumy's LexRank over sentences split beforehand (argv[1]: JSON, a list of paragraphs,
+# each a list of sentences), without NLTK data: a regular expression finds the words.
+LEXRANK = """
+import json, re, sys
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.utils import get_stop_words
+
+class Words:
+    language = "english"
+    def to_words(self, text):
+        return re.findall(r"[^\\W\\d_]+", text)
+
+words = Words()
+with open(sys.argv[1], encoding="utf-8") as file:
+    paragraphs = json.load(file)
+document = ObjectDocumentModel([Paragraph([Sentence(s, words) for s in p]) for p in paragraphs])
+summarizer = LexRankSummarizer(Stemmer("english"))
+summarizer.stop_words = get_stop_words("english")
+for sentence in summarizer(document, 5):
+    print(sentence)
+"""
 
 
 @dataclass(frozen=True)
@@ -54,7 +86,24 @@ def python(*args: str) -> tuple[str, ...]:
     return (sys.executable, *args)
 
 
+def seed_sentences(work: Path) -> tuple[Path, Path]:
+    """The bundled seeds' folder, and a file of their sentences as digest splits them
+    (paragraph by paragraph) for the LexRank process."""
+    from digest.corpus import Corpus
+    from digest.ingest import read_folder
+    from digest.pipeline import default_input
+
+    seeds = default_input()
+    paragraphs: dict[tuple[int, int], list[str]] = {}
+    for s in Corpus.of(read_folder(seeds).articles).sentences:
+        paragraphs.setdefault((s.article, s.paragraph), []).append(s.text)
+    sentences = work / "sentences.json"
+    sentences.write_text(json.dumps(list(paragraphs.values())), encoding="utf-8")
+    return seeds, sentences
+
+
 def tasks(work: Path) -> list[Task]:
+    seeds, sentences = seed_sentences(work)
     html = work / "out" / f"brief-{DATE}.html"
     floor = (
         "from weasyprint import HTML; "
@@ -72,6 +121,8 @@ def tasks(work: Path) -> list[Task]:
         Task("import argparse", python("-c", "import argparse")),
         Task("digest --help", python("-m", "digest", "--help")),
         *(Task(f"digest {c} --help", python("-m", "digest", c, "--help")) for c in COMMANDS),
+        Task("digest summarize", python("-m", "digest", "-q", "summarize", str(seeds))),
+        Task("sumy LexRank", python("-c", LEXRANK, str(sentences))),
     ]
 
 
@@ -124,10 +175,11 @@ def table(times: dict[str, list[Timing]]) -> str:
         rows.append(
             f"| {name} | {wall:.2f} | {low:.2f}–{high:.2f} | {ratio} | {cpu:.2f} | {cpu_ratio} |"
         )
-    helps = [median(t, "wall") for name, t in times.items() if name.startswith("digest ")]
+    helps = [median(t, "wall") for name, t in times.items() if name.endswith(" --help")]
     rows.append(
         f"\nGoals: the seed brief at most {BRIEF_GOAL}× the floor; every help at most "
-        f"{HELP_GOAL} s (slowest median here: {max(helps):.2f} s)."
+        f"{HELP_GOAL} s (slowest median here: {max(helps):.2f} s); digest summarize "
+        "faster than sumy's LexRank."
     )
     return "\n".join(rows)
 
@@ -138,6 +190,8 @@ def bases(name: str) -> tuple[str, ...]:
         return ("floor", "one-page render")
     if name == "floor":
         return ("one-page render",)
+    if name == "digest summarize":
+        return ("sumy LexRank",)
     return ("import argparse",) if name.startswith("digest ") else ()
 
 

@@ -8,7 +8,7 @@ The library behind the `digest` command:
     >>> built.files["pdf"]                                              # doctest: +SKIP
 
 The names other than the errors are imported on first use, so `import digest`
-(and `digest --help`) does not load numpy, scipy, nltk or WeasyPrint.
+(and `digest --help`) does not load numpy, nltk or WeasyPrint.
 """
 
 from __future__ import annotations

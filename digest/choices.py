@@ -1,7 +1,7 @@
 """What the command line offers and defaults to, without importing the code behind it.
 
 `digest --help` and every option check read these names; the code they name (numpy,
-scipy, sumy behind the methods; WeasyPrint behind the pages) is imported only by the
+HiGHS, sumy behind the methods; WeasyPrint behind the pages) is imported only by the
 command that runs it. tests/test_choices.py keeps them equal to digest.methods.METHODS,
 digest.methods.DEFAULT_METHOD and digest.pipeline.MAX_PAGES.
 """

@@ -31,7 +31,7 @@ from digest.config import (
 )
 from digest.errors import ConfigError, DigestError
 
-# Each command imports what it runs (the pipeline, numpy and scipy, nltk, WeasyPrint,
+# Each command imports what it runs (the pipeline, numpy and HiGHS, nltk, WeasyPrint,
 # feedparser, SMTP) inside its _run_* function, so `digest --help`, a usage error and
 # `digest summarize` (no PDF) do not pay for what they never use.
 

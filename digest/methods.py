@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize, sparse
 
 from digest.corpus import OVERLAP, Corpus
 from digest.errors import ConfigError
@@ -58,7 +57,7 @@ def get_method(name: str) -> Method:
 #
 # The ranking is built in blocks of `budget` words. Each block is the set of sentences
 # that covers the most worth in that many words, given what earlier blocks cover, found
-# exactly by an integer program (scipy's HiGHS) over the `candidates` sentences that add
+# exactly by an integer program (HiGHS, through highspy) over the `candidates` sentences that add
 # most worth per word; that cap keeps each program small however large the input. A
 # block never holds two overlapping sentences (`Corpus.neighbours`) nor a dangling
 # sentence without the one it leans on, so selection keeps all of it. After the last
@@ -296,19 +295,66 @@ def _best_block(
     for i, p in needs.items():  # i only with p
         entries += [(len(upper), at[i], 1.0), (len(upper), at[p], -1.0)]
         upper.append(0.0)
-    rows, cols, vals = zip(*entries, strict=True)
-    matrix = sparse.csr_array((vals, (rows, cols)), shape=(len(upper), n + m))
+    rows, cols, vals = (np.array(a) for a in zip(*entries, strict=True))
     objective = np.concatenate([np.zeros(n), -np.array([weights[c] for c in index])])
-    result = optimize.milp(
+    x = _solve(
         objective,
-        integrality=np.concatenate([np.ones(n), np.zeros(m)]),
-        bounds=optimize.Bounds(0, 1),
-        constraints=optimize.LinearConstraint(matrix, -np.inf, np.array(upper)),
-        options={"node_limit": nodes, "time_limit": seconds, "mip_rel_gap": gap},
+        (rows, cols, vals),
+        np.array(upper),
+        integers=n,
+        options={"mip_max_nodes": nodes, "time_limit": seconds, "mip_rel_gap": gap},
     )
-    if result.x is None:
+    if x is None:
         return []
-    return [pool[k] for k in range(n) if result.x[k] > 0.5]
+    return [pool[k] for k in range(n) if x[k] > 0.5]
+
+
+def _solve(
+    objective: np.ndarray,
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray],
+    upper: np.ndarray,
+    *,
+    integers: int,
+    options: dict[str, Any],
+) -> np.ndarray | None:
+    """Minimise objective·x subject to A·x ≤ upper and 0 ≤ x ≤ 1, the first `integers`
+    variables 0 or 1; A is given as (row, column, value) entries. None: no solution.
+
+    HiGHS is driven through highspy's compiled core, as scipy's `milp` drives its own
+    copy, with the same options: highspy's Python class would print a banner on stdout
+    (where `digest summarize` writes its summary) and run the solver in a thread."""
+    from highspy import _core as highs  # the solver only for the methods that use it
+
+    rows, cols, vals = entries
+    order = np.lexsort((rows, cols))  # column-wise, rows ascending within a column
+    size = len(objective)
+    lp = highs.HighsLp()
+    lp.num_col_ = lp.a_matrix_.num_col_ = size
+    lp.num_row_ = lp.a_matrix_.num_row_ = len(upper)
+    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=size))])
+    lp.a_matrix_.index_ = rows[order]
+    lp.a_matrix_.value_ = vals[order].astype(np.float64)
+    lp.col_cost_ = objective
+    lp.col_lower_, lp.col_upper_ = np.zeros(size), np.ones(size)
+    lp.row_lower_, lp.row_upper_ = np.full(len(upper), -np.inf), upper.astype(np.float64)
+    kinds = [highs.HighsVarType.kInteger, highs.HighsVarType.kContinuous]
+    lp.integrality_ = [kinds[0]] * integers + [kinds[1]] * (size - integers)
+    solver = highs._Highs()
+    solver.setOptionValue("log_to_console", False)
+    for key, value in options.items():
+        solver.setOptionValue(key, value)
+    if solver.passModel(lp) == highs.HighsStatus.kError:
+        return None
+    if solver.run() == highs.HighsStatus.kError:
+        return None
+    status = solver.getModelStatus()
+    limits = (highs.HighsModelStatus.kTimeLimit, highs.HighsModelStatus.kSolutionLimit)
+    found = status == highs.HighsModelStatus.kOptimal or (
+        status in (*limits, highs.HighsModelStatus.kIterationLimit)
+        and solver.getInfo().objective_function_value != highs.kHighsInf
+    )
+    return np.array(solver.getSolution().col_value) if found else None
 
 
 METHODS["coverage"] = Coverage()

@@ -29,10 +29,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from digest.models import Article, Story
 from digest.text import content_stems, split_sentences, words
+from digest.vectors import Rows
 
 # Bounds that keep grouping linear (see _candidate_similarities). On the 35-story DUC day
 # (334 articles, stories of up to 30) neither changes a single story: no distinctive
@@ -136,7 +136,7 @@ def _features(stems: list[str]) -> Counter[str]:
     return found
 
 
-def _vectors(stems: list[list[str]], params: Grouping) -> sparse.csr_matrix:
+def _vectors(stems: list[list[str]], params: Grouping) -> Rows:
     """Unit tf-idf rows (log tf, smoothed idf from these articles)."""
     counts = [_features(s) for s in stems]
     df = Counter(w for c in counts for w in c)
@@ -155,18 +155,17 @@ def _vectors(stems: list[list[str]], params: Grouping) -> sparse.csr_matrix:
             indices.append(k)
             data.append(row[k] / norm)
         indptr.append(len(indices))
-    shape = (n, max(len(columns), 1))
-    return sparse.csr_matrix((data, indices, indptr), shape=shape, dtype=np.float64)
+    return Rows.of(indptr, indices, data)
 
 
-def _candidate_similarities(matrix: sparse.csr_matrix, probe: int) -> dict[tuple[int, int], float]:
+def _candidate_similarities(matrix: Rows, probe: int) -> dict[tuple[int, int], float]:
     """Cosine similarity of the pairs that share one of either's `probe` best features.
 
     Memory and time stay linear in the number of articles: a feature more than CROWD
     articles share finds no candidates (within a story of thousands, every pair would),
     and each article keeps its NEIGHBOURS most similar candidates; a pair is kept when
     either of its articles keeps it."""
-    n = matrix.shape[0]
+    n = len(matrix.indptr) - 1
     keep_rows, keep_cols = [], []
     for i in range(n):
         start, end = matrix.indptr[i], matrix.indptr[i + 1]
@@ -174,20 +173,24 @@ def _candidate_similarities(matrix: sparse.csr_matrix, probe: int) -> dict[tuple
         top = np.argsort(-row, kind="stable")[:probe]
         keep_rows.extend([i] * len(top))
         keep_cols.extend(matrix.indices[start:end][top].tolist())
-    marks = sparse.csr_matrix((np.ones(len(keep_rows)), (keep_rows, keep_cols)), shape=matrix.shape)
-    crowded = np.bincount(marks.indices, minlength=matrix.shape[1]) > CROWD
-    marks.data[crowded[marks.indices]] = 0
-    marks.eliminate_zeros()
+    rows, columns = np.asarray(keep_rows, dtype=np.int64), np.asarray(keep_cols, dtype=np.int64)
+    crowded = np.bincount(columns) > CROWD
+    rows, columns = rows[~crowded[columns]], columns[~crowded[columns]]
+    # Each marked feature → the articles that mark it, in order (a column-wise copy).
+    by_column = np.argsort(columns, kind="stable")
+    marked_by = np.split(rows[by_column], np.cumsum(np.bincount(columns))[:-1])
+    starts = np.searchsorted(rows, np.arange(n + 1))
     pairs: dict[tuple[int, int], float] = {}
     for first in range(0, n, _BLOCK):
-        shared = (marks[first : first + _BLOCK] @ marks.T).tocsr()  # a block of rows at a time
-        for r in range(shared.shape[0]):
+        block = range(first, min(first + _BLOCK, n))  # a block of rows at a time
+        shared = [_sharing(columns[starts[i] : starts[i + 1]], marked_by) for i in block]
+        for r in range(len(shared)):
             i = first + r
-            found = shared.indices[shared.indptr[r] : shared.indptr[r + 1]]
+            found = shared[r]
             found = found[found != i]
             if len(found) == 0:
                 continue
-            sims = np.asarray((matrix[found] @ matrix[i].T).todense()).ravel()
+            sims = matrix.dots(found, i)
             if len(found) > NEIGHBOURS:
                 best = np.argpartition(-sims, NEIGHBOURS)[:NEIGHBOURS]
                 found, sims = found[best], sims[best]
@@ -195,6 +198,17 @@ def _candidate_similarities(matrix: sparse.csr_matrix, probe: int) -> dict[tuple
                 if value > 0:
                     pairs[(i, j) if i < j else (j, i)] = value
     return pairs
+
+
+def _sharing(marked: np.ndarray, marked_by: list[np.ndarray]) -> np.ndarray:
+    """The articles that mark one of these features, in the order scipy's sparse product
+    listed them (the reverse of first finding, features in column order), which decides
+    ties among NEIGHBOURS."""
+    if len(marked) == 0:
+        return marked
+    found = np.concatenate([marked_by[c] for c in sorted(marked.tolist())])
+    first = np.sort(np.unique(found, return_index=True)[1])
+    return found[first][::-1]
 
 
 def _average_linkage(
@@ -254,7 +268,7 @@ _PAIR_BLOCK = 8192  # (article, story) dot products computed at once, to bound m
 
 
 def _refine(
-    matrix: sparse.csr_matrix,
+    matrix: Rows,
     pairs: dict[tuple[int, int], float],
     members: list[list[int]],
     join: float,
@@ -329,7 +343,7 @@ def _refine(
 class _Sums:
     """Each story's summed article vector, sparse: (story, feature) keys, sorted."""
 
-    def __init__(self, matrix: sparse.csr_matrix, label: np.ndarray) -> None:
+    def __init__(self, matrix: Rows, label: np.ndarray) -> None:
         self.width = int(matrix.indices.max(initial=-1)) + 1
         rows = np.repeat(label, np.diff(matrix.indptr))
         keys, inverse = np.unique(rows * self.width + matrix.indices, return_inverse=True)
@@ -337,9 +351,7 @@ class _Sums:
         self.values = np.bincount(inverse, matrix.data, len(keys))
         self.story = keys // max(self.width, 1)
 
-    def dots(
-        self, matrix: sparse.csr_matrix, articles: np.ndarray, stories: np.ndarray
-    ) -> np.ndarray:
+    def dots(self, matrix: Rows, articles: np.ndarray, stories: np.ndarray) -> np.ndarray:
         """The dot product of each article's vector with its paired story's sum."""
         found = np.zeros(len(articles))
         for s in range(0, len(articles), _PAIR_BLOCK):  # a block of pairs at a time

@@ -6,6 +6,7 @@ the times are benchmarks/speed.py's.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tests.conftest import ROOT, SEEDS
 HEAVY = (
     "numpy",
     "scipy",
+    "highspy",
     "nltk",
     "sumy",
     "weasyprint",
@@ -107,23 +109,59 @@ def test_a_usage_error_imports_none_of_the_heavy_modules() -> None:
     assert found["heavy"] == []
 
 
-def test_summarize_runs_without_importing_weasyprint() -> None:
+# What only a brief's pages, mail, archive or feeds need: `digest summarize` prints text.
+NOT_FOR_SUMMARIZE = (
+    "weasyprint",
+    "jinja2",
+    "css_inline",
+    "feedparser",
+    "feedgen",
+    "digest.pdf",
+    "digest.render",
+    "digest.archive",
+    "digest.mail",
+    "digest.feeds",
+    "digest.pipeline.build",
+)
+
+
+@pytest.mark.parametrize("options", [[], ["--stories"]], ids=["summary", "stories"])
+def test_summarize_imports_nothing_that_renders_mails_or_reads_feeds(options: list[str]) -> None:
     found = loaded_after(
         f"""
         import contextlib, io, json, sys
         from digest.cli import main
         with contextlib.redirect_stdout(io.StringIO()) as shown:
-            code = main(["-q", "summarize", {str(SEEDS)!r}, "--words", "60"])
-        loaded = {{m: m in sys.modules for m in ("weasyprint", "digest.pdf", "nltk")}}
-        print(json.dumps({{"code": code, "lines": shown.getvalue().splitlines(), **loaded}}))
+            code = main(["-q", "summarize", *{options!r}, {str(SEEDS)!r}, "--words", "60"])
+        unneeded = [m for m in {NOT_FOR_SUMMARIZE!r} if m in sys.modules]
+        print(json.dumps({{"code": code, "lines": shown.getvalue().splitlines(),
+                           "nltk": "nltk" in sys.modules, "unneeded": unneeded}}))
         """
     )
     texts = " ".join(p.read_text() for p in SEEDS.iterdir())
     assert found["code"] == 0
     lines = found["lines"]
-    assert isinstance(lines, list) and lines and all(line in texts for line in lines)
+    assert isinstance(lines, list) and lines
+    if not options:  # the stories' lines add a headline and bullets around each sentence
+        assert all(line in texts for line in lines)
     assert found["nltk"] is True  # the summary was made here, with digest.text
-    assert found["weasyprint"] is False and found["digest.pdf"] is False
+    assert found["unneeded"] == []
+
+
+def test_no_module_of_digest_imports_scipy() -> None:
+    """scipy is no run-time dependency: installed, it makes `import nltk` load scipy.stats."""
+    importers = []
+    for path in sorted((ROOT / "digest").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name == "scipy" or name.startswith("scipy.") for name in names):
+                importers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert importers == []
 
 
 def test_the_package_names_load_on_first_use() -> None:

@@ -1,25 +1,61 @@
 """The library entry points: build a brief, publish it, run a day — the only writer of out/.
 
-build    articles in a folder → the brief's four files in out/
-publish  the brief's files → one email per date, recorded in the delivery ledger
-daily    one daily run (gather what is new, brief, send, record) and the daemon
+build      articles in a folder → the brief's four files in out/
+publish    the brief's files → one email per date, recorded in the delivery ledger
+daily      one daily run (gather what is new, brief, send, record) and the daemon
+summaries  articles in a folder → their summary, printed (`digest summarize`)
+
+Each name is imported on first use, so a command loads only the stage it runs:
+`digest summarize` none of Jinja2, WeasyPrint, feedparser or feedgen.
 """
 
-from digest.pipeline.build import (
-    CEILING_WORDS,
-    EDITIONS,
-    MAX_PAGES,
-    TARGET_WORDS,
-    Built,
-    brief_paths,
-    build_brief,
-    build_from_articles,
-    default_input,
-    summarize_folder,
-    summarize_stories,
-)
-from digest.pipeline.daily import ALREADY, RUN_LOCK, Ran, describe, run_once, serve
-from digest.pipeline.publish import Sent, send_brief
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from digest.pipeline.build import (
+        CEILING_WORDS,
+        EDITIONS,
+        MAX_PAGES,
+        TARGET_WORDS,
+        Built,
+        brief_paths,
+        build_brief,
+        build_from_articles,
+        default_input,
+    )
+    from digest.pipeline.daily import ALREADY, RUN_LOCK, Ran, describe, run_once, serve
+    from digest.pipeline.publish import Sent, send_brief
+    from digest.pipeline.summaries import summarize_folder, summarize_stories
+
+_LAZY_FROM = {
+    "digest.pipeline.build": (
+        "CEILING_WORDS",
+        "EDITIONS",
+        "MAX_PAGES",
+        "TARGET_WORDS",
+        "Built",
+        "brief_paths",
+        "build_brief",
+        "build_from_articles",
+        "default_input",
+    ),
+    "digest.pipeline.daily": ("ALREADY", "RUN_LOCK", "Ran", "describe", "run_once", "serve"),
+    "digest.pipeline.publish": ("Sent", "send_brief"),
+    "digest.pipeline.summaries": ("summarize_folder", "summarize_stories"),
+}
+_LAZY = {name: module for module, names in _LAZY_FROM.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'digest.pipeline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # the next lookup finds it without coming here
+    return value
+
 
 __all__ = [
     "ALREADY",

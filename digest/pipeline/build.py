@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from digest import budget, render
 from digest.archive import update_archive
@@ -26,6 +26,7 @@ from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Previous, Skipped, Story
 from digest.output import write_all
+from digest.pipeline.summaries import order_stories
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
 
@@ -285,20 +286,6 @@ def _without(corpus: Corpus, text: str) -> Corpus:
     return replace(corpus, quotable=quotable)
 
 
-def order_stories(found: Sequence[Story], articles: Sequence[Article]) -> list[Story]:
-    """Most important first: more distinct sources, then more said; numbered 1.. again."""
-    by_index = {a.index: a for a in articles}
-
-    def weight(story: Story) -> tuple[int, int, int]:
-        members = [by_index[i] for i in story.articles]
-        outlets = {a.outlet or f"#{a.index}" for a in members}
-        said = sum(len(a.text.split()) for a in members)
-        return (-len(outlets), -said, story.n)
-
-    ordered = sorted(found, key=weight)
-    return [replace(s, n=n) for n, s in enumerate(ordered, 1)]
-
-
 def _excluding(corpus: Corpus, articles: Sequence[Article], exclude: Sequence[str]) -> Corpus:
     """The corpus, with every sentence that repeats an excluded text made unquotable.
 
@@ -356,44 +343,3 @@ def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], Layout]:
         "txt": render.render_text(brief),
         "json": render.render_json(brief),
     }, laid
-
-
-def summarize_folder(folder: Path, *, method: str = DEFAULT_METHOD, words: int = 100) -> list[str]:
-    """The multi-document summary of a folder: sentences best first, up to `words` words."""
-    ingested = _read_to_summarize(folder)
-    corpus = Corpus.of(ingested.articles)
-    return [p.text for p in select(corpus, rank(corpus, method=method), words=words)]
-
-
-def summarize_stories(
-    folder: Path, *, method: str = DEFAULT_METHOD, words: int = 100
-) -> list[dict[str, Any]]:
-    """The folder's stories, most important first, each with its own summary cut at
-    `words` words: {"headline", "articles": [file names relative to folder], "summary"}."""
-    ingested = _read_to_summarize(folder)
-    articles = ingested.articles
-    corpus = Corpus.of(articles)
-    by_index = {a.index: a for a in articles}
-    out = []
-    for story in order_stories(find_stories(articles), articles):
-        part = corpus.subset(set(story.articles))
-        summary = [p.text for p in select(part, rank(part, method=method), words=words)]
-        names = [_relative(by_index[i], folder) for i in story.articles]
-        out.append({"headline": story.headline, "articles": names, "summary": summary})
-    return out
-
-
-def _read_to_summarize(folder: Path) -> Ingested:
-    ingested = read_folder(folder)
-    if not ingested.articles:
-        raise NothingToBriefError(f"{folder}: no usable article to summarize")
-    return ingested
-
-
-def _relative(article: Article, folder: Path) -> str:
-    if article.path is None:
-        return article.title
-    try:
-        return article.path.relative_to(folder).as_posix()
-    except ValueError:
-        return article.path.name

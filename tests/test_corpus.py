@@ -1,0 +1,61 @@
+"""The corpus's sparse rows and same-fact lookup, checked against plain dictionaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digest.corpus import OVERLAP, SAME_FACT, SAME_FIGURE, Corpus
+from digest.ingest import read_folder
+from tests.conftest import SEEDS, make_article
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return Corpus.of(read_folder(SEEDS).articles)
+
+
+def dict_dot(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
+def test_row_dots_are_the_dot_products_of_the_sentence_vectors(corpus: Corpus) -> None:
+    vectors = corpus.vectors
+    everyone = np.arange(len(vectors))
+    for i in range(0, len(vectors), 7):
+        expected = [dict_dot(vectors[i], v) for v in vectors]
+        assert corpus.matrix.dots(everyone, i) == pytest.approx(expected, abs=1e-12)
+    some = np.array([5, 0, 3, 3])  # any order, repeats allowed
+    expected = [dict_dot(vectors[2], vectors[j]) for j in some]
+    assert corpus.matrix.dots(some, 2) == pytest.approx(expected, abs=1e-12)
+
+
+def test_neighbours_are_the_sentences_alike_enough_by_a_full_comparison(corpus: Corpus) -> None:
+    vectors, figures = corpus.vectors, corpus.figures
+    for threshold in (SAME_FACT, OVERLAP):
+        for i in range(len(vectors)):
+            alike = {j: dict_dot(vectors[i], v) for j, v in enumerate(vectors) if j != i}
+            strong = {j for j, s in alike.items() if s >= threshold}
+            weak = {j for j, s in alike.items() if s >= SAME_FIGURE and figures[i] & figures[j]}
+            found = corpus.neighbours(i, threshold)
+            assert found == sorted(found)
+            # Every sentence alike enough is found; one that only shares a figure may be
+            # missed when it shares none of sentence i's rarest terms (the lookup's probe).
+            assert strong <= set(found) <= strong | weak
+
+
+def test_a_sentence_without_content_words_has_no_neighbours() -> None:
+    corpus = Corpus.of([make_article("It was. It is so. Then it was not, and it is over.")])
+    assert all(corpus.neighbours(i) == [] for i in range(len(corpus.sentences)))
+
+
+def test_a_repeated_lookup_gives_the_same_answer_whatever_came_before(corpus: Corpus) -> None:
+    fresh = Corpus.of(read_folder(SEEDS).articles)  # asked in the other order
+    strict = [fresh.neighbours(i, SAME_FACT) for i in range(len(fresh.sentences))]
+    loose = [corpus.neighbours(i, OVERLAP) for i in range(len(corpus.sentences))]
+    assert strict != loose  # the two thresholds differ here, so a mix-up would show
+    assert [corpus.neighbours(i, SAME_FACT) for i in range(len(corpus.sentences))] == strict
+    assert [fresh.neighbours(i, OVERLAP) for i in range(len(fresh.sentences))] == loose
+    i = next(i for i, found in enumerate(loose) if found)
+    corpus.neighbours(i, OVERLAP).clear()  # what a caller does with its list stays there
+    assert corpus.neighbours(i, OVERLAP) == loose[i]
