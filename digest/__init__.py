@@ -1,4 +1,4 @@
-"""digest: turn a folder of news articles on one story into a dated, sourced brief.
+"""digest: turn a day's news articles into a dated brief of its stories, every point sourced.
 
 The library behind the `digest` command:
 

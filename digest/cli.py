@@ -85,9 +85,9 @@ PROFILE_HELP = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest",
-        description="Turn a folder of news articles on one story into a dated, sectioned "
-        "brief: every point a sentence quoted verbatim, each fact once, credited to every "
-        "source that reports it.",
+        description="Turn a day's news articles into a dated brief: the articles grouped "
+        "into stories, every point a sentence quoted verbatim, each fact once, credited to "
+        "every source that reports it.",
         epilog="Exit codes: 0 success, 1 error (message on stderr), 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
