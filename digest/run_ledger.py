@@ -5,15 +5,16 @@ ledger `deliveries.sqlite3`, see `digest.deliveries`). For each date it keeps:
 
 - `status`: `running` (with the `stage` reached: gathering, building, built, sending),
   `sent`, `partial` (sent, but some recipients refused it or may not have it: see the
-  delivery ledger), `nothing new` or `failed` (with the error);
+  delivery ledger), `unknown` (handed to the mail server, which never said whether it
+  took it: it may have arrived), `nothing new` or `failed` (with the error);
 - the articles briefed (content hash, URL, title) and the text of every point, written in
   one transaction with the brief's file names once the brief is built;
 - the Message-IDs of the email, once it is sent.
 
-What the other dates' briefs that reached anyone (`sent` or `partial`) hold is what a new
-run must not brief again: their articles (by hash and URL) and their points. A date that
-stopped half-way is resumed by the next run of that date: from its built files when they
-are all there, else from scratch.
+What the other dates' briefs that reached anyone, or may have (`sent`, `partial` or
+`unknown`), hold is what a new run must not brief again: their articles (by hash and
+URL) and their points. A date that stopped half-way is resumed by the next run of that
+date: from its built files when they are all there, else from scratch.
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from digest.store import SqliteStore
 
 FILE_NAME = "runs.sqlite3"
 RUNNING, SENT, PARTIAL = "running", "sent", "partial"
-NOTHING_NEW, FAILED = "nothing new", "failed"
-BRIEFED = (SENT, PARTIAL)  # the brief reached someone: its articles and points are spent
-DONE = (SENT, PARTIAL, NOTHING_NEW)
+NOTHING_NEW, FAILED, UNKNOWN = "nothing new", "failed", "unknown"
+# The brief reached someone, or may have: its articles and points are spent, and a run of
+# its date sends nothing again (mail is sent at most once; `digest send --force` resends).
+BRIEFED = (SENT, PARTIAL, UNKNOWN)
+DONE = (SENT, PARTIAL, UNKNOWN, NOTHING_NEW)
+_BRIEFED_MARKS = ", ".join("?" * len(BRIEFED))
 GATHERING, BUILDING, BUILT, SENDING = "gathering", "building", "built", "sending"
 
 _SCHEMA = (
@@ -106,7 +110,7 @@ class RunLedger(SqliteStore):
 
     def last_sent(self, *, before: dt.date) -> Run | None:
         rows = self._query(
-            f"SELECT {_COLUMNS} FROM runs WHERE status IN (?, ?) AND date < ? "
+            f"SELECT {_COLUMNS} FROM runs WHERE status IN ({_BRIEFED_MARKS}) AND date < ? "
             "ORDER BY date DESC LIMIT 1",
             (*BRIEFED, before.isoformat()),
         )
@@ -116,7 +120,7 @@ class RunLedger(SqliteStore):
         """Articles of the briefs that reached anyone, of every date but `besides`."""
         rows = self._query(
             "SELECT b.content_hash, b.url FROM briefed b JOIN runs r "
-            "ON r.date = b.date WHERE r.status IN (?, ?) AND b.date != ?",
+            f"ON r.date = b.date WHERE r.status IN ({_BRIEFED_MARKS}) AND b.date != ?",
             (*BRIEFED, besides.isoformat()),
         )
         return Seen(frozenset(h for h, _ in rows), frozenset(u for _, u in rows if u))
@@ -125,7 +129,7 @@ class RunLedger(SqliteStore):
         """Points of the briefs that reached anyone from `since` on, of every date but `besides`."""
         rows = self._query(
             "SELECT p.text FROM points p JOIN runs r ON r.date = p.date "
-            "WHERE r.status IN (?, ?) AND p.date != ? AND p.date >= ? "
+            f"WHERE r.status IN ({_BRIEFED_MARKS}) AND p.date != ? AND p.date >= ? "
             "ORDER BY p.date, p.position",
             (*BRIEFED, besides.isoformat(), since.isoformat()),
         )

@@ -329,6 +329,38 @@ def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(
     assert len(smtp.handler.received) == 2
 
 
+def test_a_brief_whose_outcome_is_unknown_is_recorded_unknown_and_never_resent_by_run(
+    smtp: Server,
+    tmp_path: Path,
+    inbox: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The server takes the whole message and never answers: it may have arrived. The run
+    says so (exit 1), records `unknown`, and a later run of the date sends nothing; its
+    articles count as briefed, as a sent brief's do."""
+    smtp.handler.lose_reply = 99
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    out = str(tmp_path / "out")
+    args = ["run", "--input", str(inbox), "--out", out, "--date", DAY.isoformat()]
+    assert main(args) == 1
+    assert "may have been delivered" in capsys.readouterr().err
+    assert len(smtp.handler.received) == 0  # the test server keeps nothing it did not answer
+    with ledger(smtp) as runs:
+        record = runs.get(DAY)
+        assert record is not None and record.status == "unknown"
+        assert len(runs.briefed(DAY)) == 3
+    smtp.handler.lose_reply = 0
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "may have arrived; check a mailbox, then `digest send --date 2024-07-29 --force`" in err
+    assert len(smtp.handler.received) == 0
+    assert run(smtp, tmp_path, NEXT, SourceSettings(inbox=inbox)).status == NOTHING_NEW
+    assert main(["send", "--out", out, "--date", DAY.isoformat(), "--force"]) == 0
+    assert len(smtp.handler.received) == 1
+
+
 def test_bad_links_in_a_feed_are_skipped_by_url_and_the_brief_is_sent(
     smtp: Server, tmp_path: Path, site: Site
 ) -> None:

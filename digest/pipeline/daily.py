@@ -21,7 +21,7 @@ from digest.config import (
 )
 from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
 from digest.delivery import Outcome, Transport
-from digest.errors import NothingToBriefError, PartialDeliveryError
+from digest.errors import MailError, NothingToBriefError, PartialDeliveryError
 from digest.gather import gather
 from digest.locks import GaveUp, file_lock
 from digest.methods import DEFAULT_METHOD
@@ -91,6 +91,8 @@ def run_once(
         record = ledger.get(date)
         if record is not None and record.status in run_ledger.DONE and not force:
             note = _partial(state, date) if record.status == run_ledger.PARTIAL else record.status
+            if record.status == run_ledger.UNKNOWN:
+                note = _unknown(date)
             return Ran(date, ALREADY, record.articles, record.files, note=note)
         try:
             outcome = _brief_for_run(
@@ -124,6 +126,12 @@ def run_once(
         except PartialDeliveryError as exc:  # it reached someone: spent, and not resent
             ledger.finish(date, run_ledger.PARTIAL, message_ids=(exc.message_id,), note=str(exc))
             raise
+        except MailError as exc:
+            if not exc.outcome_unknown:
+                ledger.fail(date, str(exc))
+            else:  # it may have reached everyone: spent, and never resent by a run
+                ledger.finish(date, run_ledger.UNKNOWN, note=str(exc))
+            raise
         except Exception as exc:
             ledger.fail(date, str(exc))
             raise
@@ -150,6 +158,15 @@ def _partial(state: Path, date: dt.date) -> str:
             f"{len(unknown)} with an unknown outcome ({', '.join(unknown)}): check a mailbox"
         )
     return f"{run_ledger.PARTIAL}: " + "; ".join(said)
+
+
+def _unknown(date: dt.date) -> str:
+    day = date.isoformat()
+    return (
+        f"{run_ledger.UNKNOWN}: the mail server never said whether it took the brief, so it "
+        f"may have arrived; check a mailbox, then `digest send --date {day} --force` to send "
+        "it again"
+    )
 
 
 def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
@@ -276,6 +293,8 @@ def describe(ran: Ran) -> str:
     day = f"run {ran.date.isoformat()}"
     if ran.status == ALREADY and ran.note.startswith(run_ledger.PARTIAL):
         return f"{day}: already sent ({ran.note}); nothing sent now"
+    if ran.status == ALREADY and ran.note.startswith(run_ledger.UNKNOWN):
+        return f"{day}: sent before with an outcome {ran.note}; nothing sent now"
     if ran.status == ALREADY:
         return f"{day}: already done ({ran.note}); nothing to do (use --force to redo it)"
     if ran.status == run_ledger.NOTHING_NEW:
