@@ -13,7 +13,6 @@ writable. Knows nothing of how a brief is made.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from digest.config import (
     load_mail_settings,
     load_source_settings,
 )
+from digest.console import printable
 from digest.deliveries import state_dir
 from digest.errors import DigestError
 
@@ -255,9 +255,6 @@ def _state(out: Path, mail: MailSettings | None) -> Result:
     return Result("state folder", OK, f"{folder} is writable{made}")
 
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
 def format_table(results: list[Result]) -> str:
     """One row per check (status, what, detail) and, under each one not fine, its fix."""
     width = max((len(r.what) for r in results), default=0)
@@ -276,4 +273,4 @@ def format_table(results: list[Result]) -> str:
 
 def _shown(text: str) -> str:
     """Server answers and feed titles may hold control characters: shown escaped."""
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    return printable(text)

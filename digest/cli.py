@@ -7,37 +7,28 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import re
-import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
 
 from digest import __version__
+from digest import commands as actions
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
+from digest.commands import EXIT_ERROR
 from digest.config import (
-    SourceSettings,
     bundled_profiles,
     check_feed_url,
     check_profile_name,
     is_profile_name,
-    load_brief_settings,
-    load_mail_settings,
-    load_source_settings,
-    pause_stage,
 )
+from digest.console import configure_logging
 from digest.errors import ConfigError, DigestError
 
-# Each command imports what it runs (the pipeline, numpy and HiGHS, nltk, WeasyPrint,
-# feedparser, SMTP) inside its _run_* function, so `digest --help`, a usage error and
-# `digest summarize` (no PDF) do not pay for what they never use.
+# What each command runs is in digest.commands, imported there only when it runs.
 
 log = logging.getLogger("digest")
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 # Dates a brief can have: a run looks back months from its date, which Python's dates
 # cannot do near year 1, and no news is dated outside these.
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
@@ -182,7 +173,7 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
         brief,
         "config file with a [brief] table (default: $DIGEST_CONFIG, else ./digest.toml if present)",
     )
-    brief.set_defaults(run=_run_brief)
+    brief.set_defaults(run=actions.brief)
 
 
 def _add_summarize(commands: argparse._SubParsersAction) -> None:
@@ -219,7 +210,7 @@ def _add_summarize(commands: argparse._SubParsersAction) -> None:
         help='print JSON: {"summary": [...]}, or with --stories '
         '{"stories": [{"headline", "articles", "summary"}]}',
     )
-    summarize.set_defaults(run=_run_summarize)
+    summarize.set_defaults(run=actions.summarize)
 
 
 def _add_send(commands: argparse._SubParsersAction) -> None:
@@ -256,7 +247,7 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
         send,
         "config file with a [mail] table (default: $DIGEST_CONFIG, else ./digest.toml if present)",
     )
-    send.set_defaults(run=_run_send)
+    send.set_defaults(run=actions.send)
 
 
 def _add_run(commands: argparse._SubParsersAction) -> None:
@@ -276,7 +267,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         help="redo a date already done: gather, build and send it again",
     )
     _add_daily_options(run)
-    run.set_defaults(run=_run_run)
+    run.set_defaults(run=actions.run)
 
 
 def _add_schedule(commands: argparse._SubParsersAction) -> None:
@@ -311,7 +302,7 @@ def _add_schedule(commands: argparse._SubParsersAction) -> None:
         "many hours ago; 0 never catches up (default: 12)",
     )
     _add_daily_options(schedule)
-    schedule.set_defaults(run=_run_schedule)
+    schedule.set_defaults(run=actions.schedule)
 
 
 def _add_archive(commands: argparse._SubParsersAction) -> None:
@@ -328,19 +319,7 @@ def _add_archive(commands: argparse._SubParsersAction) -> None:
         archive,
         "config file with a [brief] table (default: $DIGEST_CONFIG, else ./digest.toml if present)",
     )
-    archive.set_defaults(run=_run_archive)
-
-
-def _run_archive(args: argparse.Namespace) -> int:
-    from digest.archive import entries as archive_entries
-    from digest.archive import write_archive
-
-    settings = load_brief_settings(args.config)
-    files = write_archive(args.out, base_url=settings.base_url)
-    count = len(archive_entries(args.out))
-    briefs = "brief" if count == 1 else "briefs"
-    log.info("archive: %d %s -> %s, %s", count, briefs, files["index"], files["feed"])
-    return EXIT_OK
+    archive.set_defaults(run=actions.archive)
 
 
 def _add_check(commands: argparse._SubParsersAction) -> None:
@@ -359,15 +338,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     _out_option(
         check, "the output folder the runs will use; the state folder is beside it (default: ./out)"
     )
-    check.set_defaults(run=_run_check)
-
-
-def _run_check(args: argparse.Namespace) -> int:
-    from digest.check import check_setup, format_table
-
-    results = check_setup(config=args.config, out=args.out)
-    print(format_table(results))
-    return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
+    check.set_defaults(run=actions.check)
 
 
 def _add_daily_options(parser: argparse.ArgumentParser) -> None:
@@ -407,57 +378,6 @@ def _add_daily_options(parser: argparse.ArgumentParser) -> None:
         help=f"summarization method (default: {DEFAULT_METHOD})",
     )
     parser.add_argument("--attach-pdf", action="store_true", help="attach the PDF edition too")
-
-
-def _sources(args: argparse.Namespace) -> SourceSettings:
-    sources = load_source_settings(args.config)
-    return replace(
-        sources, inbox=args.input or sources.inbox, feeds=tuple(args.feed) or sources.feeds
-    )
-
-
-def _run_run(args: argparse.Namespace) -> int:
-    from digest.pipeline import describe, run_once
-
-    brief = load_brief_settings(args.config)
-    ran = run_once(
-        out=args.out,
-        date=args.date or dt.date.today(),
-        sources=_sources(args),
-        settings=load_mail_settings(args.config),
-        profile=brief.profile_for(args.profile),
-        method=args.method,
-        length=brief.length,
-        pages=brief.pages or MAX_PAGES,
-        force=args.force,
-        attach_pdf=args.attach_pdf,
-        pause_at=pause_stage(),
-        base_url=brief.base_url,
-    )
-    log.info("%s", describe(ran))
-    return EXIT_OK
-
-
-def _run_schedule(args: argparse.Namespace) -> int:
-    from digest.pipeline import serve
-    from digest.schedule import DEFAULT_CATCH_UP
-
-    brief = load_brief_settings(args.config)
-    serve(
-        at=args.at,
-        timezone=args.timezone,
-        catch_up=DEFAULT_CATCH_UP if args.catch_up is None else dt.timedelta(hours=args.catch_up),
-        out=args.out,
-        sources=_sources(args),
-        settings=load_mail_settings(args.config),
-        profile=brief.profile_for(args.profile),
-        method=args.method,
-        length=brief.length,
-        pages=brief.pages or MAX_PAGES,
-        attach_pdf=args.attach_pdf,
-        base_url=brief.base_url,
-    )
-    return EXIT_OK
 
 
 def _usage(check: Callable[[str], object]) -> Callable[[str], object]:
@@ -505,148 +425,10 @@ def _hours(value: str) -> float:
     return hours
 
 
-def _run_brief(args: argparse.Namespace) -> int:
-    from digest.pipeline import build_brief, default_input
-
-    date = args.date or dt.date.today()
-    settings = load_brief_settings(args.config)
-    built = build_brief(
-        input_dir=args.input or default_input(),
-        out=args.out,
-        date=date,
-        profile=settings.profile_for(args.profile, demo=args.input is None),
-        method=args.method,
-        length=args.length or settings.length,
-        pages=args.pages or settings.pages or MAX_PAGES,
-        base_url=settings.base_url,
-    )
-    ingested = built.ingested
-    names = ", ".join(str(p) for p in built.files.values())
-    log.info(
-        "brief %s: %d article(s) read, %d skipped, %d points, %d page(s) -> %s",
-        date.isoformat(),
-        len(ingested.articles),
-        len(ingested.skipped),
-        len(built.brief.points),
-        built.pages,
-        names,
-    )
-    return EXIT_OK
-
-
-def _run_send(args: argparse.Namespace) -> int:
-    from digest.pipeline import send_brief
-
-    date = args.date or dt.date.today()
-    sent = send_brief(
-        out=args.out,
-        date=date,
-        settings=load_mail_settings(args.config),
-        to=args.to,
-        attach_pdf=args.attach_pdf,
-        dry_run=args.dry_run,
-        force=args.force,
-    )
-    if sent.eml is not None:
-        log.info("send %s: dry run, nothing sent -> %s", date.isoformat(), sent.eml)
-    elif not sent.sent:
-        log.info(
-            "send %s: already sent to %s; nothing sent (use --force to send again)",
-            date.isoformat(),
-            ", ".join(sent.skipped),
-        )
-    else:
-        skipped = f"; already sent to {len(sent.skipped)}" if sent.skipped else ""
-        log.info(
-            "send %s: sent to %d recipient(s)%s, Message-ID %s",
-            date.isoformat(),
-            len(sent.sent),
-            skipped,
-            sent.message_id,
-        )
-    return EXIT_OK
-
-
-def _run_summarize(args: argparse.Namespace) -> int:
-    from digest.pipeline import summarize_folder, summarize_stories
-
-    if args.stories:
-        found = summarize_stories(args.dir, method=args.method, words=args.words)
-        if args.json:
-            print(json.dumps({"stories": found}, ensure_ascii=False, indent=2))
-            return EXIT_OK
-        for n, story in enumerate(found, 1):
-            count = len(story["articles"])
-            print(f"{n}. {story['headline']} ({count} article{'s' if count != 1 else ''})")
-            for sentence in story["summary"]:
-                print(f"   - {sentence}")
-            print()
-        return EXIT_OK
-    summary = summarize_folder(args.dir, method=args.method, words=args.words)
-    if args.json:
-        print(json.dumps({"summary": summary}, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    for sentence in summary:
-        print(sentence)
-    return EXIT_OK
-
-
-class _QuietFontNotice(logging.Filter):
-    """WeasyPrint's notice that libharfbuzz-subset is missing concerns PDF size only."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "HarfBuzz-Subset" not in record.getMessage() or record.levelno > logging.WARNING
-
-
-class _OneLineFormatter(logging.Formatter):
-    """Each message on one line of printable text: a newline, an ESC or a bidi override
-    that came from a file name, a feed or a server answer is shown escaped, never sent
-    to the terminal (a traceback in --verbose output keeps its lines)."""
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        return _UNPRINTABLE.sub(_escaped, super().formatMessage(record))
-
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match[0])
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is when a record comes, not the one it was made
-    with: a caller that swaps stderr (a test, a notebook) and closes it later does not
-    leave a handler that fails on every record."""
-
-    @property
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _: object) -> None:
-        pass
-
-
-def _configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = _StderrHandler()
-    handler.setFormatter(_OneLineFormatter("digest: %(message)s"))
-    if not verbose:
-        handler.addFilter(_QuietFontNotice())
-    root = logging.getLogger()
-    # One CLI handler, whatever main() ran before in this process; others stay.
-    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _StderrHandler)]
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-    logging.getLogger("digest").setLevel(level)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
+    configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return int(args.run(args))
     except DigestError as exc:

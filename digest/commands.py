@@ -1,0 +1,185 @@
+"""What each `digest` command does: load its settings, make one library call, report.
+
+Each function takes the parsed options and returns the exit code. Each imports what it
+runs when it runs (the pipeline, numpy and HiGHS, nltk, WeasyPrint, feedparser, SMTP), so
+`digest --help`, a usage error and `digest summarize` (no PDF) do not pay for what they
+never use. The options themselves are defined in `digest.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+from dataclasses import replace
+
+from digest.choices import MAX_PAGES
+from digest.config import (
+    SourceSettings,
+    load_brief_settings,
+    load_mail_settings,
+    load_source_settings,
+    pause_stage,
+)
+
+log = logging.getLogger("digest")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def archive(args: argparse.Namespace) -> int:
+    from digest.archive import entries as archive_entries
+    from digest.archive import write_archive
+
+    settings = load_brief_settings(args.config)
+    files = write_archive(args.out, base_url=settings.base_url)
+    count = len(archive_entries(args.out))
+    briefs = "brief" if count == 1 else "briefs"
+    log.info("archive: %d %s -> %s, %s", count, briefs, files["index"], files["feed"])
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> int:
+    from digest.check import check_setup, format_table
+
+    results = check_setup(config=args.config, out=args.out)
+    print(format_table(results))
+    return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
+
+
+def _sources(args: argparse.Namespace) -> SourceSettings:
+    sources = load_source_settings(args.config)
+    return replace(
+        sources, inbox=args.input or sources.inbox, feeds=tuple(args.feed) or sources.feeds
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from digest.pipeline import describe, run_once
+
+    brief = load_brief_settings(args.config)
+    ran = run_once(
+        out=args.out,
+        date=args.date or dt.date.today(),
+        sources=_sources(args),
+        settings=load_mail_settings(args.config),
+        profile=brief.profile_for(args.profile),
+        method=args.method,
+        length=brief.length,
+        pages=brief.pages or MAX_PAGES,
+        force=args.force,
+        attach_pdf=args.attach_pdf,
+        pause_at=pause_stage(),
+        base_url=brief.base_url,
+    )
+    log.info("%s", describe(ran))
+    return EXIT_OK
+
+
+def schedule(args: argparse.Namespace) -> int:
+    from digest.pipeline import serve
+    from digest.schedule import DEFAULT_CATCH_UP
+
+    brief = load_brief_settings(args.config)
+    serve(
+        at=args.at,
+        timezone=args.timezone,
+        catch_up=DEFAULT_CATCH_UP if args.catch_up is None else dt.timedelta(hours=args.catch_up),
+        out=args.out,
+        sources=_sources(args),
+        settings=load_mail_settings(args.config),
+        profile=brief.profile_for(args.profile),
+        method=args.method,
+        length=brief.length,
+        pages=brief.pages or MAX_PAGES,
+        attach_pdf=args.attach_pdf,
+        base_url=brief.base_url,
+    )
+    return EXIT_OK
+
+
+def brief(args: argparse.Namespace) -> int:
+    from digest.pipeline import build_brief, default_input
+
+    date = args.date or dt.date.today()
+    settings = load_brief_settings(args.config)
+    built = build_brief(
+        input_dir=args.input or default_input(),
+        out=args.out,
+        date=date,
+        profile=settings.profile_for(args.profile, demo=args.input is None),
+        method=args.method,
+        length=args.length or settings.length,
+        pages=args.pages or settings.pages or MAX_PAGES,
+        base_url=settings.base_url,
+    )
+    ingested = built.ingested
+    names = ", ".join(str(p) for p in built.files.values())
+    log.info(
+        "brief %s: %d article(s) read, %d skipped, %d points, %d page(s) -> %s",
+        date.isoformat(),
+        len(ingested.articles),
+        len(ingested.skipped),
+        len(built.brief.points),
+        built.pages,
+        names,
+    )
+    return EXIT_OK
+
+
+def send(args: argparse.Namespace) -> int:
+    from digest.pipeline import send_brief
+
+    date = args.date or dt.date.today()
+    sent = send_brief(
+        out=args.out,
+        date=date,
+        settings=load_mail_settings(args.config),
+        to=args.to,
+        attach_pdf=args.attach_pdf,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    if sent.eml is not None:
+        log.info("send %s: dry run, nothing sent -> %s", date.isoformat(), sent.eml)
+    elif not sent.sent:
+        log.info(
+            "send %s: already sent to %s; nothing sent (use --force to send again)",
+            date.isoformat(),
+            ", ".join(sent.skipped),
+        )
+    else:
+        skipped = f"; already sent to {len(sent.skipped)}" if sent.skipped else ""
+        log.info(
+            "send %s: sent to %d recipient(s)%s, Message-ID %s",
+            date.isoformat(),
+            len(sent.sent),
+            skipped,
+            sent.message_id,
+        )
+    return EXIT_OK
+
+
+def summarize(args: argparse.Namespace) -> int:
+    from digest.pipeline import summarize_folder, summarize_stories
+
+    if args.stories:
+        found = summarize_stories(args.dir, method=args.method, words=args.words)
+        if args.json:
+            print(json.dumps({"stories": found}, ensure_ascii=False, indent=2))
+            return EXIT_OK
+        for n, story in enumerate(found, 1):
+            count = len(story["articles"])
+            print(f"{n}. {story['headline']} ({count} article{'s' if count != 1 else ''})")
+            for sentence in story["summary"]:
+                print(f"   - {sentence}")
+            print()
+        return EXIT_OK
+    summary = summarize_folder(args.dir, method=args.method, words=args.words)
+    if args.json:
+        print(json.dumps({"summary": summary}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for sentence in summary:
+        print(sentence)
+    return EXIT_OK

@@ -1,0 +1,73 @@
+"""How digest talks to a terminal: its log lines on stderr, one line each, printable.
+
+Only the command line configures logging (`configure_logging`); the library logs to the
+"digest" logger and leaves handlers to its caller. Text that came from outside (a file
+name, a feed, a server's answer) may hold escape sequences: `printable` shows them
+escaped, never sent to the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import TextIO
+
+
+class _QuietFontNotice(logging.Filter):
+    """WeasyPrint's notice that libharfbuzz-subset is missing concerns PDF size only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HarfBuzz-Subset" not in record.getMessage() or record.levelno > logging.WARNING
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Each message on one line of printable text: a newline, an ESC or a bidi override
+    that came from a file name, a feed or a server answer is shown escaped, never sent
+    to the terminal (a traceback in --verbose output keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
+
+
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with control characters and bidi overrides shown escaped (\\x1b)."""
+    return UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes, not the one it was made
+    with: a caller that swaps stderr (a test, a notebook) and closes it later does not
+    leave a handler that fails on every record."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
+def configure_logging(*, verbose: bool, quiet: bool) -> None:
+    """digest's log lines to stderr, one per message: every step with `verbose`, only
+    warnings and errors with `quiet`, else what was done."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = _StderrHandler()
+    handler.setFormatter(_OneLineFormatter("digest: %(message)s"))
+    if not verbose:
+        handler.addFilter(_QuietFontNotice())
+    root = logging.getLogger()
+    # One CLI handler, whatever main() ran before in this process; others stay.
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _StderrHandler)]
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("digest").setLevel(level)
