@@ -42,10 +42,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from digest.config import load_profile
 from digest.ingest import read_folder
 from digest.models import Article
 from digest.pipeline.build import Day
+from digest.profile import load_profile
 from digest.stories import DEFAULT, Grouping, group
 from digest.summarize import summarize
 

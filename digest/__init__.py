@@ -30,13 +30,13 @@ from digest.errors import (
 )
 
 if TYPE_CHECKING:
-    from digest.config import Profile, bundled_profiles, load_profile
     from digest.methods import DEFAULT_METHOD, METHODS
     from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence
     from digest.pipeline import Built, build_brief, run_once, send_brief, summarize_folder
+    from digest.profile import Profile, bundled_profiles, load_profile
 
 _LAZY_FROM = {
-    "digest.config": ("Profile", "bundled_profiles", "load_profile"),
+    "digest.profile": ("Profile", "bundled_profiles", "load_profile"),
     "digest.methods": ("DEFAULT_METHOD", "METHODS"),
     "digest.models": ("Article", "Brief", "KeyFigure", "Point", "Section", "Sentence"),
     "digest.pipeline": ("Built", "build_brief", "run_once", "send_brief", "summarize_folder"),

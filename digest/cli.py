@@ -16,14 +16,10 @@ from digest import __version__
 from digest import commands as actions
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
 from digest.commands import EXIT_ERROR
-from digest.config import (
-    bundled_profiles,
-    check_feed_url,
-    check_profile_name,
-    is_profile_name,
-)
+from digest.config import check_feed_url
 from digest.console import configure_logging
 from digest.errors import ConfigError, DigestError
+from digest.profile import bundled_profiles, check_profile_name, is_profile_name
 
 # What each command runs is in digest.commands, imported there only when it runs.
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from digest.config import Profile
 from digest.conflicts import conflicts
 from digest.corpus import Corpus, is_dangling
 from digest.models import (
@@ -27,6 +26,7 @@ from digest.models import (
     Skipped,
     Story,
 )
+from digest.profile import Profile
 from digest.text import STOPWORDS, stem, words
 
 LEAD_POINTS = 2

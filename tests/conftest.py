@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import load_profile
 from digest.models import Article
 from digest.pipeline import Built, build_brief
+from digest.profile import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -15,8 +15,8 @@ import pytest
 
 from digest.archive import write_archive
 from digest.cli import main
-from digest.config import load_profile
 from digest.pipeline import Built, build_brief
+from digest.profile import load_profile
 from tests.conftest import SEEDS
 
 SECOND = dt.date(2024, 7, 30)

@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.compose import Chosen, compose, key_figures, section_of, sectionize
-from digest.config import SectionSpec, load_profile, parse_profile
 from digest.corpus import Corpus
 from digest.models import Point, Sentence, Story
 from digest.pipeline import Built
+from digest.profile import SectionSpec, load_profile, parse_profile
 from tests.conftest import make_article
 
 PROFILE = load_profile("seeds")

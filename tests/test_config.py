@@ -10,14 +10,12 @@ import pytest
 from digest.config import (
     BriefSettings,
     SourceSettings,
-    bundled_profiles,
     load_brief_settings,
-    load_profile,
     load_source_settings,
-    parse_profile,
     pause_stage,
 )
 from digest.errors import ConfigError
+from digest.profile import bundled_profiles, load_profile, parse_profile
 
 
 def config(tmp_path: Path, text: str) -> Path:

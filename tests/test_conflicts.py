@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from digest.config import load_profile
 from digest.conflicts import conflicts
 from digest.corpus import Corpus
 from digest.models import Article
 from digest.pipeline import build_from_articles
+from digest.profile import load_profile
 from tests.conftest import BRIEF_DATE, make_article
 
 TROOPS_54 = "Japan hosts 54,000 US troops, hundreds of US aircraft and a carrier strike group."

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
-from digest.config import load_config_file, load_mail_settings, load_profile
+from digest.config import load_config_file, load_mail_settings
 from digest.errors import ConfigError
+from digest.profile import load_profile
 
 BASE = {"DIGEST_MAIL_FROM": "Digest <digest@example.org>", "DIGEST_MAIL_TO": "a@example.net"}
 

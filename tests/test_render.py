@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import load_profile
 from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence, Story
 from digest.pipeline import Built
+from digest.profile import load_profile
 from digest.render import (
     EMAIL_LIMIT_BYTES,
     render_email_html,

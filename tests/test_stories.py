@@ -296,7 +296,7 @@ def test_grouping_compares_candidates_not_all_pairs() -> None:
 def test_a_profile_with_sections_takes_its_story_and_the_others_follow(
     two_stories: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
-    from digest.config import load_profile
+    from digest.profile import load_profile
 
     folder, _ = two_stories
     for seed in SEEDS.iterdir():

@@ -16,10 +16,6 @@ from typing import TYPE_CHECKING
 from digest import budget, render
 from digest.archive import update_archive
 from digest.compose import Chosen, compose, section_of
-from digest.config import (
-    Profile,
-    load_profile,
-)
 from digest.corpus import OVERLAP, Corpus
 from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
@@ -27,6 +23,7 @@ from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Point, Previous, Skipped, Story
 from digest.output import write_all
 from digest.pipeline.summaries import order_stories
+from digest.profile import Profile, load_profile
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
 

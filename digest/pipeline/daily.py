@@ -12,13 +12,7 @@ from pathlib import Path
 
 from digest import run_ledger
 from digest.archive import href, update_archive
-from digest.config import (
-    ConfigError,
-    MailSettings,
-    Profile,
-    SourceSettings,
-    load_profile,
-)
+from digest.config import ConfigError, MailSettings, SourceSettings
 from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
 from digest.delivery import Outcome, Transport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError
@@ -29,6 +23,7 @@ from digest.models import Previous
 from digest.output import write_atomic
 from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
 from digest.pipeline.publish import Sent, send_brief
+from digest.profile import Profile, load_profile
 from digest.run_ledger import RunLedger
 from digest.schedule import Clock, Daemon
 from digest.smtp import SmtpTransport
