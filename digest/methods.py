@@ -173,7 +173,7 @@ class _Plan:
                 continue
             fresh = self.density(i)
             if fresh <= 0:
-                return None
+                continue  # gains only shrink: it will never add worth again
             if self.heap and fresh < -self.heap[0][0]:
                 heapq.heappush(self.heap, (-fresh, i))
                 continue

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.corpus import Corpus, is_dangling, is_quotable
+from digest.corpus import OVERLAP, Corpus, is_dangling, is_quotable
 from digest.errors import ConfigError
 from digest.ingest import read_folder
 from digest.methods import DEFAULT_METHOD, METHODS, get_method
@@ -193,3 +193,30 @@ def test_sentences_with_nothing_checkable_are_not_quoted() -> None:
     corpus = Corpus.of([make_article(f"{vague}\n{fact}")])
     assert corpus.checkable == (False, True)
     assert [p.text for p in select(corpus, rank(corpus), points=2)] == [fact]
+
+
+def test_coverage_ranks_every_sentence_that_adds_worth_before_those_that_add_none(
+    corpus: Corpus,
+) -> None:
+    from digest.methods import _ALNUM, _pairs
+
+    method = METHODS["coverage"]
+    concepts = [
+        _pairs(_ALNUM.findall(s.text.lower()), corpus) | {t for t, _ in terms}
+        for s, terms in zip(corpus.sentences, corpus.terms, strict=True)
+    ]
+    weights = method.weights(corpus, concepts)  # type: ignore[attr-defined]
+    ranking = rank(corpus)
+    worthy = [i for i, score in ranking if score > 0]
+    covered = set().union(*(concepts[i] for i in worthy))
+    # Sentences that overlap a chosen one are ruled out by design: selection drops them.
+    rest = [
+        i
+        for i, score in ranking
+        if score == 0
+        and corpus.quotable[i]
+        and not any(corpus.same_fact(i, j, OVERLAP) for j in worthy)
+    ]
+    assert rest, "the seeds have sentences that repeat what others cover"
+    for i in rest:  # whatever worth it holds, an earlier sentence already covers
+        assert not {c for c in concepts[i] if c in weights} - covered, corpus.sentences[i].text
