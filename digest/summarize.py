@@ -18,8 +18,7 @@ from digest.text import word_count
 
 DEFAULT_WORDS = 420
 ARTICLE_METHOD = "centroid"  # condenses one article: cheap, see digest.methods
-ARTICLE_WORDS = 35
-CHECKABLE_ONLY = True  # an article's own summary: one or two sentences
+ARTICLE_WORDS = 35  # an article's own summary: one or two sentences
 
 
 def summarize(
@@ -32,7 +31,8 @@ def summarize(
     """The brief's points, most important first: at most `points` points, or as many
     as reach `words` words (the sentence that reaches the limit is included)."""
     corpus = Corpus.of(articles)
-    return select(corpus, rank(corpus, method=method), points=points, words=words)
+    ranking = rank(corpus, method=method, words=words)
+    return select(corpus, ranking, points=points, words=words)
 
 
 def condense(
@@ -115,8 +115,8 @@ class _Picker:
         corpus = self.corpus
         if i in self.scores or not corpus.quotable[i]:
             return False
-        if CHECKABLE_ONLY and not corpus.checkable[i]:
-            return False
+        if corpus.dangling[i] and not corpus.checkable[i]:
+            return False  # commentary on the sentence before, naming nothing itself
         s = corpus.sentences[i]
         if corpus.dangling[i] and (s.article, s.position - 1) not in self.keys:
             return False  # it leans on a sentence the brief does not carry

@@ -187,12 +187,21 @@ def test_a_synonym_phrase_counts_only_where_its_words_stand_together() -> None:
     assert all(t != "troop" for t, _ in corpus.terms[1])
 
 
-def test_sentences_with_nothing_checkable_are_not_quoted() -> None:
+def test_commentary_that_names_nothing_is_not_quoted() -> None:
     vague = "This significant engagement underscores the commitment to strengthening cooperation."
     fact = "Austin and Kihara signed a memorandum on missile warning data in Tokyo on Sunday."
-    corpus = Corpus.of([make_article(f"{vague}\n{fact}")])
-    assert corpus.checkable == (False, True)
+    corpus = Corpus.of([make_article(f"{fact}\n{vague}")])
+    assert corpus.checkable == (True, False)
+    # The vague sentence follows its predecessor, yet says nothing a reader could check.
     assert [p.text for p in select(corpus, rank(corpus), points=2)] == [fact]
+
+
+def test_a_sentence_without_names_or_figures_may_still_be_a_point() -> None:
+    plain = "The rescuers searched through the rubble of the collapsed school for survivors."
+    fact = "Austin and Kihara signed a memorandum on missile warning data in Tokyo on Sunday."
+    corpus = Corpus.of([make_article(f"{fact}\n{plain}")])
+    assert corpus.checkable == (True, False)
+    assert [p.text for p in select(corpus, rank(corpus), points=2)] == [fact, plain]
 
 
 def test_coverage_ranks_every_sentence_that_adds_worth_before_those_that_add_none(
