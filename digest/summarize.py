@@ -87,7 +87,8 @@ def select(
 
     Stops at `points` points or at the sentence that reaches `words` words. With `group`
     and `minimum`, each group (a profile section) that has fewer than `minimum` points is
-    then topped up from further down the ranking, up to `ceiling` words in all.
+    then topped up from further down the ranking, and what room is left up to `ceiling`
+    words is then filled from the ranking, best first, with points that fit.
     """
     if points is None and words is None:
         words = DEFAULT_WORDS
@@ -96,7 +97,9 @@ def select(
         if picker.take(i, score) and picker.full(points, words):
             break
     if group is not None and minimum > 0 and points is None:
-        picker.top_up(ranking, group, minimum, ceiling or words or DEFAULT_WORDS)
+        ceiling = ceiling or words or DEFAULT_WORDS
+        picker.top_up(ranking, group, minimum, ceiling)
+        picker.fill(ranking, ceiling)
     return tuple(
         Point(corpus.sentences[i], _sources(corpus, i), picker.scores[i], rank)
         for rank, i in enumerate(picker.chosen)
@@ -150,6 +153,11 @@ class _Picker:
                 continue
             if self.take(i, score):
                 counts[name] += 1
+
+    def fill(self, ranking: Ranking, ceiling: int) -> None:
+        for i, score in ranking:
+            if self.words + word_count(self.corpus.sentences[i].text) <= ceiling:
+                self.take(i, score)
 
 
 def _sources(corpus: Corpus, i: int) -> tuple[int, ...]:

@@ -229,3 +229,21 @@ def test_coverage_ranks_every_sentence_that_adds_worth_before_those_that_add_non
     assert rest, "the seeds have sentences that repeat what others cover"
     for i in rest:  # whatever worth it holds, an earlier sentence already covers
         assert not {c for c in concepts[i] if c in weights} - covered, corpus.sentences[i].text
+
+
+def test_a_brief_with_sections_fills_its_room_with_the_ranking() -> None:
+    said = [
+        "Minister Ito opened two hospitals in Sapporo on Monday.",
+        "Floods closed the Kyoto railway for three days in June.",
+        "Toyota will build a battery plant near Nagoya by 2027.",
+        "The Osaka court fined Sony 40 million yen for price fixing.",
+        "Fishermen in Hakodate landed a record tuna worth $2 million.",
+        "Tokyo banned diesel buses from its centre from next April.",
+    ]
+    articles = [make_article(" ".join(said[k::2]), index=k + 1) for k in range(2)]
+    corpus = Corpus.of(articles)
+    assert all(corpus.quotable)
+    picked = select(corpus, rank(corpus), words=10, group=lambda s: None, minimum=1, ceiling=40)
+    words = sum(len(p.text.split()) for p in picked)
+    # Each sentence has 9 to 11 words: four fit in 40, and the ceiling is never passed.
+    assert len(picked) == 4 and words <= 40
