@@ -278,7 +278,9 @@ _DANGLING_START = re.compile(
 # earlier "a/an …" introduced still costs 0.25 (→ 39.96); measured with
 # benchmarks/duc2004.py, default method, all 35 clusters.
 # How far into a sentence a pronoun or "this/these/those" still points back (5 and 8
-# words): the first version's reading of news copy, not measured yet.
+# words): the first version's reading of news copy. On DUC 2004 (all 35 clusters) 3 and
+# 6 words give 40.24/10.59, 7 and 10 give 40.28/10.71, 5 and 8 give 40.38/10.68;
+# all five folds choose 5 and 8.
 _EARLY_PRONOUN = re.compile(r"^(?:\S+\s+){0,4}?(?:he|she|his|her|him|they|their)\b", re.I)
 _EARLY_DEMONSTRATIVE = re.compile(
     r"^(?:\S+\s+){0,7}?(?:this|these|those)\s+(?!year|week|month|summer|spring|autumn|fall|"
