@@ -18,8 +18,7 @@ from digest.text import word_count
 
 DEFAULT_WORDS = 420
 ARTICLE_METHOD = "centroid"  # condenses one article: cheap, see digest.methods
-ARTICLE_WORDS = 35
-CHECKABLE_ONLY = True  # an article's own summary: one or two sentences
+ARTICLE_WORDS = 35  # an article's own summary: one or two sentences
 
 
 def summarize(
@@ -32,7 +31,8 @@ def summarize(
     """The brief's points, most important first: at most `points` points, or as many
     as reach `words` words (the sentence that reaches the limit is included)."""
     corpus = Corpus.of(articles)
-    return select(corpus, rank(corpus, method=method), points=points, words=words)
+    ranking = rank(corpus, method=method, words=words)
+    return select(corpus, ranking, points=points, words=words)
 
 
 def condense(
@@ -87,7 +87,8 @@ def select(
 
     Stops at `points` points or at the sentence that reaches `words` words. With `group`
     and `minimum`, each group (a profile section) that has fewer than `minimum` points is
-    then topped up from further down the ranking, up to `ceiling` words in all.
+    then topped up from further down the ranking, and what room is left up to `ceiling`
+    words is then filled from the ranking, best first, with points that fit.
     """
     if points is None and words is None:
         words = DEFAULT_WORDS
@@ -96,7 +97,9 @@ def select(
         if picker.take(i, score) and picker.full(points, words):
             break
     if group is not None and minimum > 0 and points is None:
-        picker.top_up(ranking, group, minimum, ceiling or words or DEFAULT_WORDS)
+        ceiling = ceiling or words or DEFAULT_WORDS
+        picker.top_up(ranking, group, minimum, ceiling)
+        picker.fill(ranking, ceiling)
     return tuple(
         Point(corpus.sentences[i], _sources(corpus, i), picker.scores[i], rank)
         for rank, i in enumerate(picker.chosen)
@@ -115,8 +118,8 @@ class _Picker:
         corpus = self.corpus
         if i in self.scores or not corpus.quotable[i]:
             return False
-        if CHECKABLE_ONLY and not corpus.checkable[i]:
-            return False
+        if corpus.dangling[i] and not corpus.checkable[i]:
+            return False  # commentary on the sentence before, naming nothing itself
         s = corpus.sentences[i]
         if corpus.dangling[i] and (s.article, s.position - 1) not in self.keys:
             return False  # it leans on a sentence the brief does not carry
@@ -150,6 +153,11 @@ class _Picker:
                 continue
             if self.take(i, score):
                 counts[name] += 1
+
+    def fill(self, ranking: Ranking, ceiling: int) -> None:
+        for i, score in ranking:
+            if self.words + word_count(self.corpus.sentences[i].text) <= ceiling:
+                self.take(i, score)
 
 
 def _sources(corpus: Corpus, i: int) -> tuple[int, ...]:

@@ -58,6 +58,7 @@ def test_the_block_covers_the_most_worth_a_feasible_choice_can(program: dict) ->
         concepts,
         program["weights"],
         lengths,
+        [0.0] * n,  # no sentence discounted: the worth is the concepts covered
         budget=program["budget"],
         conflicts={(pool[a], pool[b]) for a, b in program["conflicts"]},
         needs={pool[i]: pool[p] for i, p in program["needs"].items()},

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.corpus import Corpus, is_dangling, is_quotable
+from digest.corpus import OVERLAP, Corpus, is_dangling, is_quotable
 from digest.errors import ConfigError
 from digest.ingest import read_folder
 from digest.methods import DEFAULT_METHOD, METHODS, get_method
@@ -187,9 +187,63 @@ def test_a_synonym_phrase_counts_only_where_its_words_stand_together() -> None:
     assert all(t != "troop" for t, _ in corpus.terms[1])
 
 
-def test_sentences_with_nothing_checkable_are_not_quoted() -> None:
+def test_commentary_that_names_nothing_is_not_quoted() -> None:
     vague = "This significant engagement underscores the commitment to strengthening cooperation."
     fact = "Austin and Kihara signed a memorandum on missile warning data in Tokyo on Sunday."
-    corpus = Corpus.of([make_article(f"{vague}\n{fact}")])
-    assert corpus.checkable == (False, True)
+    corpus = Corpus.of([make_article(f"{fact}\n{vague}")])
+    assert corpus.checkable == (True, False)
+    # The vague sentence follows its predecessor, yet says nothing a reader could check.
     assert [p.text for p in select(corpus, rank(corpus), points=2)] == [fact]
+
+
+def test_a_sentence_without_names_or_figures_may_still_be_a_point() -> None:
+    plain = "The rescuers searched through the rubble of the collapsed school for survivors."
+    fact = "Austin and Kihara signed a memorandum on missile warning data in Tokyo on Sunday."
+    corpus = Corpus.of([make_article(f"{fact}\n{plain}")])
+    assert corpus.checkable == (True, False)
+    assert [p.text for p in select(corpus, rank(corpus), points=2)] == [fact, plain]
+
+
+def test_coverage_ranks_every_sentence_that_adds_worth_before_those_that_add_none(
+    corpus: Corpus,
+) -> None:
+    from digest.methods import _ALNUM, _pairs
+
+    method = METHODS["coverage"]
+    concepts = [
+        _pairs(_ALNUM.findall(s.text.lower()), corpus) | {t for t, _ in terms}
+        for s, terms in zip(corpus.sentences, corpus.terms, strict=True)
+    ]
+    weights = method.weights(corpus, concepts)  # type: ignore[attr-defined]
+    ranking = rank(corpus)
+    worthy = [i for i, score in ranking if score > 0]
+    covered = set().union(*(concepts[i] for i in worthy))
+    # Sentences that overlap a chosen one are ruled out by design: selection drops them.
+    rest = [
+        i
+        for i, score in ranking
+        if score == 0
+        and corpus.quotable[i]
+        and not any(corpus.same_fact(i, j, OVERLAP) for j in worthy)
+    ]
+    assert rest, "the seeds have sentences that repeat what others cover"
+    for i in rest:  # whatever worth it holds, an earlier sentence already covers
+        assert not {c for c in concepts[i] if c in weights} - covered, corpus.sentences[i].text
+
+
+def test_a_brief_with_sections_fills_its_room_with_the_ranking() -> None:
+    said = [
+        "Minister Ito opened two hospitals in Sapporo on Monday.",
+        "Floods closed the Kyoto railway for three days in June.",
+        "Toyota will build a battery plant near Nagoya by 2027.",
+        "The Osaka court fined Sony 40 million yen for price fixing.",
+        "Fishermen in Hakodate landed a record tuna worth $2 million.",
+        "Tokyo banned diesel buses from its centre from next April.",
+    ]
+    articles = [make_article(" ".join(said[k::2]), index=k + 1) for k in range(2)]
+    corpus = Corpus.of(articles)
+    assert all(corpus.quotable)
+    picked = select(corpus, rank(corpus), words=10, group=lambda s: None, minimum=1, ceiling=40)
+    words = sum(len(p.text.split()) for p in picked)
+    # Each sentence has 9 to 11 words: four fit in 40, and the ceiling is never passed.
+    assert len(picked) == 4 and words <= 40

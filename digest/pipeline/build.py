@@ -162,8 +162,10 @@ def build_from_articles(
             log.info("%.2f of %d pages used: one fuller layout", used, pages)
             fuller = replace(day.brief(grown, date=date, length=None), previous=previous)
             more, laid_more = _render_all(fuller)
-            if laid_more.pages <= pages:  # else the first layout stands
+            if laid_more.pages <= pages:
                 brief, editions, laid_out = fuller, more, laid_more.pages
+            else:
+                log.info("the fuller layout ran to %d pages: the first stands", laid_more.pages)
     stage("rendering")
     files = brief_paths(out, date)
     write_all(

@@ -38,7 +38,8 @@ def summarize_folder(folder: Path, *, method: str = DEFAULT_METHOD, words: int =
     """The multi-document summary of a folder: sentences best first, up to `words` words."""
     ingested = _read_to_summarize(folder)
     corpus = Corpus.of(ingested.articles)
-    return [p.text for p in select(corpus, rank(corpus, method=method), words=words)]
+    ranking = rank(corpus, method=method, words=words)
+    return [p.text for p in select(corpus, ranking, words=words)]
 
 
 def summarize_stories(
@@ -53,7 +54,8 @@ def summarize_stories(
     out = []
     for story in order_stories(find_stories(articles), articles):
         part = corpus.subset(set(story.articles))
-        summary = [p.text for p in select(part, rank(part, method=method), words=words)]
+        ranking = rank(part, method=method, words=words)
+        summary = [p.text for p in select(part, ranking, words=words)]
         names = [_relative(by_index[i], folder) for i in story.articles]
         out.append({"headline": story.headline, "articles": names, "summary": summary})
     return out
