@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import replace
+from typing import Any
 
 from digest.choices import MAX_PAGES
 from digest.config import (
@@ -55,23 +56,30 @@ def _sources(args: argparse.Namespace) -> SourceSettings:
     )
 
 
+def _daily(args: argparse.Namespace) -> dict[str, Any]:
+    """What `run` and `schedule` both pass on: where, what, for whom, in what shape."""
+    brief = load_brief_settings(args.config)
+    return {
+        "out": args.out,
+        "sources": _sources(args),
+        "settings": load_mail_settings(args.config),
+        "profile": brief.profile_for(args.profile),
+        "method": args.method,
+        "length": brief.length,
+        "pages": brief.pages or MAX_PAGES,
+        "attach_pdf": args.attach_pdf,
+        "base_url": brief.base_url,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     from digest.pipeline import describe, run_once
 
-    brief = load_brief_settings(args.config)
     ran = run_once(
-        out=args.out,
         date=args.date or dt.date.today(),
-        sources=_sources(args),
-        settings=load_mail_settings(args.config),
-        profile=brief.profile_for(args.profile),
-        method=args.method,
-        length=brief.length,
-        pages=brief.pages or MAX_PAGES,
         force=args.force,
-        attach_pdf=args.attach_pdf,
         pause_at=pause_stage(),
-        base_url=brief.base_url,
+        **_daily(args),
     )
     log.info("%s", describe(ran))
     return EXIT_OK
@@ -81,20 +89,11 @@ def schedule(args: argparse.Namespace) -> int:
     from digest.pipeline import serve
     from digest.schedule import DEFAULT_CATCH_UP
 
-    brief = load_brief_settings(args.config)
     serve(
         at=args.at,
         timezone=args.timezone,
         catch_up=DEFAULT_CATCH_UP if args.catch_up is None else dt.timedelta(hours=args.catch_up),
-        out=args.out,
-        sources=_sources(args),
-        settings=load_mail_settings(args.config),
-        profile=brief.profile_for(args.profile),
-        method=args.method,
-        length=brief.length,
-        pages=brief.pages or MAX_PAGES,
-        attach_pdf=args.attach_pdf,
-        base_url=brief.base_url,
+        **_daily(args),
     )
     return EXIT_OK
 

@@ -28,6 +28,7 @@ from digest.profile import (  # the names a setting gives: profiles are read the
     is_profile_name,
     load_profile,
     no_unknown,
+    read_toml_text,
     required_text,
 )
 
@@ -142,15 +143,9 @@ def load_config_file(path: Path | None, environ: Mapping[str, str] | None = None
         if not Path(CONFIG_NAME).is_file():
             return {}
         path = Path(CONFIG_NAME)
+    text = read_toml_text(path, "config file")
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror or exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: the config file is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
-            f"offset {exc.start}); save it as UTF-8"
-        ) from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     no_unknown(data, _TOP_TABLES, str(path))

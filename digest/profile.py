@@ -83,16 +83,20 @@ def load_profile(spec: str | Path | None = None) -> Profile:
         text = resources.files("digest").joinpath(f"profiles/{name}.toml").read_text("utf-8")
         return parse_profile(text, source=f"bundled profile {name}")
     path = Path(spec)
+    return parse_profile(read_toml_text(path, "profile"), source=str(path))
+
+
+def read_toml_text(path: Path, what: str) -> str:
+    """A config file's text; unreadable or not UTF-8 is a ConfigError naming `what`."""
     try:
-        text = path.read_text("utf-8")
+        return path.read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read profile ({exc.strerror or exc})") from exc
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{path}: the profile is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"{path}: the {what} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
             f"offset {exc.start}); save it as UTF-8"
         ) from exc
-    return parse_profile(text, source=str(path))
 
 
 def parse_profile(text: str, *, source: str) -> Profile:
