@@ -315,7 +315,9 @@ def key_figures(shown: Sequence[Chosen]) -> tuple[KeyFigure, ...]:
         at = {s: i for i, s in enumerate(corpus.sentences)}
         for p in c.points:
             anchor = at[p.sentence]
-            for figure in sorted(corpus.figures[anchor]):
+            # In reading order: "64 of the 122 seats" is found at 64 and covers the 122.
+            text = p.text.lower()
+            for figure in sorted(corpus.figures[anchor], key=lambda f: (text.find(f), f)):
                 if figure in seen or not _is_key(figure, p.text):
                     continue
                 phrase, context = _in_context(p.text, figure)

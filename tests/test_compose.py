@@ -129,6 +129,14 @@ def test_years_and_dates_are_not_key_figures() -> None:
     assert [k.figure for k in figures] == ["2,500 more troops"]
 
 
+def test_a_share_is_one_key_figure_not_a_second_one_for_its_whole() -> None:
+    article = make_article("Hun Sen's party won 64 of the 122 parliamentary seats in July.")
+    corpus = Corpus.of([article])
+    points = (Point(corpus.sentences[0], (1,), 1.0, 0),)
+    figures = key_figures([Chosen(Story(1, "", (1,)), points, corpus)])
+    assert [k.figure for k in figures] == ["64 of the 122 parliamentary seats"]
+
+
 def test_compose_uses_the_profile_title() -> None:
     profile = parse_profile(
         'title = "Test brief"\n[[sections]]\ntitle = "Weather"\nterms = ["rain"]\n', source="t"
