@@ -167,8 +167,10 @@ def _noise_of_kind(block: str) -> str | None:
         return "page furniture"
     if _CAPTION.match(block) or _CAPTION_LABEL.match(block):
         return "photo caption"
-    credit_like = "|" in block or "©" in block or _CREDIT_WORDS.search(block)
     # A credit line is one short line (two of 80 characters at most): first version.
-    if credit_like and len(block) < 160 and not _SENTENCE_END.search(block):
+    # The length is checked first: searching a long paragraph for credit words is slow.
+    if len(block) >= 160 or _SENTENCE_END.search(block):
+        return None
+    if "|" in block or "©" in block or _CREDIT_WORDS.search(block):
         return "photo credit"
     return None
