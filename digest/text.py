@@ -20,6 +20,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import islice
+from sys import intern
 from unicodedata import name as unicode_name
 
 from nltk.stem.snowball import EnglishStemmer
@@ -150,13 +152,22 @@ def split_sentences(text: str) -> list[str]:
     return [text[a:b].strip() for a, b in sentence_spans(text)]
 
 
-def words(text: str) -> tuple[str, ...]:
+def words(text: str, *, limit: int | None = None) -> tuple[str, ...]:
     """Lower-cased word tokens (letters and digits, keeping inner hyphens and apostrophes).
 
     Runs of Han, katakana or Hangul become overlapping pairs of characters ("路面電車" →
     "路面", "面電", "電車"), a lone character one token; runs of hiragana, mostly
-    particles and endings in Japanese, are left out."""
-    return tuple(t.lower().rstrip(".") for w in _WORD.findall(text) for t in _cjk_pairs(w))
+    particles and endings in Japanese, are left out.
+
+    `limit` keeps the first tokens only, as `words(text)[:limit]` would, without
+    finding the rest."""
+    if _CJK.search(text):
+        found = [t for w in _WORD.findall(text) for t in _cjk_pairs(w)][:limit]
+    elif limit is None:  # most text: no token to cut into pairs
+        found = _WORD.findall(text)
+    else:
+        found = [m[0] for m in islice(_WORD.finditer(text), limit)]
+    return tuple(w.lower().rstrip(".") for w in found)
 
 
 _HAN = "\u2e80-\u2fdf\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
@@ -165,6 +176,8 @@ _HIRAGANA = "\u3040-\u309f"
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff\uffa0-\uffdc"
 _CJK_RUN = re.compile(f"[{_HAN}]+|[{_KATAKANA}]+|([{_HIRAGANA}]+)|[{_HANGUL}]+")
 _HAN_KANA = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}]")
+# Any character of those runs: one class is ten times faster to search than the runs.
+_CJK = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}{_HANGUL}]")
 
 
 def _cjk_pairs(token: str) -> tuple[str, ...]:
@@ -186,6 +199,8 @@ def _cjk_pairs(token: str) -> tuple[str, ...]:
 def word_count(text: str) -> int:
     """Words in a text, for length limits: whitespace-separated words, except that Chinese
     and Japanese, written without spaces, count one word for every two characters."""
+    if not _HAN_KANA.search(text):
+        return len(text.split())
     count = 0
     for chunk in text.split():
         han_kana = len(_HAN_KANA.findall(chunk))
@@ -273,5 +288,8 @@ def article_sentences(article: Article) -> tuple[Sentence, ...]:
     found: list[Sentence] = []
     for number, paragraph in enumerate(article.paragraphs):
         for text in split_sentences(paragraph):
-            found.append(Sentence(article.index, number, len(found), text, words(text)))
+            # Interned: a large day's sentences hold millions of tokens, mostly repeats
+            # of a few thousand words, which then share one string each.
+            tokens = tuple(map(intern, words(text)))
+            found.append(Sentence(article.index, number, len(found), text, tokens))
     return tuple(found)
