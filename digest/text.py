@@ -20,7 +20,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import islice
 from sys import intern
 from unicodedata import name as unicode_name
 
@@ -188,8 +187,21 @@ def words(text: str, *, limit: int | None = None) -> tuple[str, ...]:
     elif limit is None:  # most text: no token to cut into pairs
         found = _WORD.findall(text)
     else:
-        found = [m[0] for m in islice(_WORD.finditer(text), limit)]
-    return tuple(w.lower().rstrip(".") for w in found)
+        found = _first_tokens(text, limit)
+    # No token ends with a period (the pattern ends with a letter or digit).
+    return tuple(map(str.lower, found))
+
+
+def _first_tokens(text: str, limit: int) -> list[str]:
+    """The first `limit` matches of _WORD, found in a prefix of the text that ends at a
+    space: no token contains one, so the prefix has the same tokens as the whole."""
+    size = 8 * limit + 64  # most words are shorter than eight characters with a space
+    while (cut := text.find(" ", size)) >= 0:
+        found = _WORD.findall(text, 0, cut)
+        if len(found) >= limit:
+            return found[:limit]
+        size *= 2
+    return _WORD.findall(text)[:limit]
 
 
 _HAN = "\u2e80-\u2fdf\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
