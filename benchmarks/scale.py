@@ -181,6 +181,10 @@ def report(rows: list[tuple[int, dict[str, Any]]]) -> None:
             f"{sum(row['cpu'].values()):.2f} | {max(row['rss'].values()):,.0f} |"
         )
     print()
+    print("CPU seconds by stage (the machine's other load moves these less than wall time):")
+    for size, row in rows:
+        print(f"- {size:,} articles: " + ", ".join(f"{s} {row['cpu'][s]:.2f}" for s in STAGES))
+    print()
     print("Peak resident memory (MiB) by the end of each stage, imports first:")
     for size, row in rows:
         steps = ", ".join(f"{stage} {mib:,.0f}" for stage, mib in row["rss"].items())
