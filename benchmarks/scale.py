@@ -1,30 +1,38 @@
-"""How digest scales: briefs from 50, 500 and 5,000 articles, timed stage by stage.
+"""How digest scales: briefs from 50 to 20,000 articles, timed stage by stage.
 
 The articles are made from the DUC 2004 benchmark's 350 (../shared/bench/duc2004, never
 copied into the repository): clusters are combined into larger stories and every copy of
-an article is varied (a different subset and order of its sentences), so no two files
-are identical and ingest's duplicate check does not shrink the input.
+an article is varied (a different subset and order of its sentences), so that few files
+are identical and ingest's duplicate check shrinks the input little.
 
-For each size it reports wall time and peak traced memory (tracemalloc, a second pass)
-for each stage — ingest, stories (sentences, grouping, each article's summary), summarize
-(the shown stories' points, composed), render — and the ratios between
-sizes. sumy's LexRank runs on the same input where it can finish (it compares every pair
-of sentences), and digest's summarize stage is reported as a ratio to it.
+Each size runs in a fresh process, so its peak resident memory (`resource.getrusage`,
+ru_maxrss) is its own: the true peak, imports included, not a traced estimate. For each
+stage — ingest, stories (sentences, grouping, each article's summary), summarize (the
+shown stories' points, composed), render — it reports wall and CPU seconds and the peak
+resident memory reached by the end of the stage; then, between successive sizes, the
+growth exponent k of time and memory (time ∝ articles^k: 1 is linear, 2 quadratic).
+sumy's LexRank runs on the same input where it can finish (it compares every pair of
+sentences), and digest's summarize stage is reported as a ratio to it.
 
-    .venv/bin/python benchmarks/scale.py                 # 50, 500, 5000 articles
-    .venv/bin/python benchmarks/scale.py --sizes 50,500  # a quicker run
+    .venv/bin/python benchmarks/scale.py                     # 50, 500, 5,000, 20,000 articles
+    .venv/bin/python benchmarks/scale.py --sizes 50,500      # a quicker run
+    .venv/bin/python benchmarks/scale.py --sizes 50000       # the largest day measured
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
+import json
+import logging
+import math
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,33 +91,29 @@ def _render(brief: Any) -> None:
     render.render_json(brief)
 
 
-def timed(folder: Path) -> tuple[dict[str, float], dict[str, Any]]:
-    seconds: dict[str, float] = {}
+def peak_mib() -> float:
+    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_one(folder: Path) -> dict[str, Any]:
+    """Run every stage on `folder` in this process: what a fresh process reports."""
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    rss: dict[str, float] = {"imports": peak_mib()}
 
     def measure(stage: str, work: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         result = work()
-        seconds[stage] = time.perf_counter() - started
+        wall[stage] = time.perf_counter() - started
+        cpu[stage] = time.process_time() - used
+        rss[stage] = peak_mib()
         return result
 
-    return seconds, run_stages(folder, measure)
-
-
-def traced(folder: Path) -> dict[str, float]:
-    peaks: dict[str, float] = {}
-
-    def measure(stage: str, work: Callable[[], Any]) -> Any:
-        tracemalloc.reset_peak()
-        result = work()
-        peaks[stage] = tracemalloc.get_traced_memory()[1] / 2**20
-        return result
-
-    tracemalloc.start()
-    try:
-        run_stages(folder, measure)
-    finally:
-        tracemalloc.stop()
-    return peaks
+    counts = run_stages(folder, measure)
+    # LexRank last, once the peak is recorded: it adds its own memory.
+    lexrank = lexrank_seconds(folder, counts["sentences"])
+    return {"counts": counts, "wall": wall, "cpu": cpu, "rss": rss, "lexrank": lexrank}
 
 
 def lexrank_seconds(folder: Path, sentences: int) -> float | None:
@@ -121,12 +125,30 @@ def lexrank_seconds(folder: Path, sentences: int) -> float | None:
     return time.perf_counter() - started
 
 
+def in_fresh_process(folder: Path) -> dict[str, Any]:
+    """measure_one in a new Python process, so that no size inherits another's peak."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", str(folder)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bench", type=Path, default=BENCH, help="the DUC 2004 folder")
-    parser.add_argument("--sizes", default="50,500,5000", help="article counts (comma-separated)")
-    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    parser.add_argument(
+        "--sizes", default="50,500,5000,20000", help="article counts (comma-separated)"
+    )
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # the child's folder
     args = parser.parse_args()
+    if args.one is not None:
+        logging.disable(logging.WARNING)  # the skipped duplicates are expected
+        print(json.dumps(measure_one(args.one)))
+        return 0
     if not args.bench.is_dir():
         print(f"benchmark data not found at {args.bench}; nothing to measure", file=sys.stderr)
         return 0
@@ -135,52 +157,60 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             make_articles(args.bench, size, folder)
-            seconds, counts = timed(folder)
-            peaks = {} if args.no_memory else traced(folder)
-            lexrank = lexrank_seconds(folder, counts["sentences"])
-        rows.append((size, counts, seconds, peaks, lexrank))
-        print(f"{size} articles done: {sum(seconds.values()):.1f} s", file=sys.stderr, flush=True)
+            row = in_fresh_process(folder)
+        rows.append((size, row))
+        total = sum(row["wall"].values())
+        print(f"{size} articles done: {total:.1f} s", file=sys.stderr, flush=True)
     report(rows)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"process peak resident memory over the whole run: {peak:.0f} MiB")
     return 0
 
 
-def report(
-    rows: list[tuple[int, dict[str, Any], dict[str, float], dict[str, float], float | None]],
-) -> None:
+def report(rows: list[tuple[int, dict[str, Any]]]) -> None:
     print(
-        "| articles | sentences | "
+        "| articles | read | sentences | stories | "
         + " | ".join(f"{s} s" for s in STAGES)
-        + " | total s | peak MiB |"
+        + " | total s | CPU s | peak RSS MiB |"
     )
-    print("|---" * (len(STAGES) + 4) + "|")
-    for size, counts, seconds, peaks, _ in rows:
-        cells = " | ".join(f"{seconds[s]:.2f}" for s in STAGES)
-        peak = f"{max(peaks.values()):.0f}" if peaks else "–"
+    print("|---" * (len(STAGES) + 7) + "|")
+    for size, row in rows:
+        counts, wall = row["counts"], row["wall"]
+        cells = " | ".join(f"{wall[s]:.2f}" for s in STAGES)
         print(
-            f"| {size} | {counts['sentences']} | {cells} | {sum(seconds.values()):.2f} | {peak} |"
+            f"| {size:,} | {counts['articles']:,} | {counts['sentences']:,} | "
+            f"{counts['stories']:,} | {cells} | {sum(wall.values()):.2f} | "
+            f"{sum(row['cpu'].values()):.2f} | {max(row['rss'].values()):,.0f} |"
         )
     print()
-    base_size, _, base_seconds, _, _ = rows[0]
-    base_total = sum(base_seconds.values())
-    for size, _, seconds, _, _ in rows[1:]:
-        ratio = sum(seconds.values()) / base_total
-        summarize = seconds["summarize"] / base_seconds["summarize"]
+    print("CPU seconds by stage (the machine's other load moves these less than wall time):")
+    for size, row in rows:
+        print(f"- {size:,} articles: " + ", ".join(f"{s} {row['cpu'][s]:.2f}" for s in STAGES))
+    print()
+    print("Peak resident memory (MiB) by the end of each stage, imports first:")
+    for size, row in rows:
+        steps = ", ".join(f"{stage} {mib:,.0f}" for stage, mib in row["rss"].items())
+        print(f"- {size:,} articles: {steps}")
+    print()
+    for (small, before), (large, after) in itertools.pairwise(rows):
+        grow = math.log(large / small)
+        k_wall = math.log(sum(after["wall"].values()) / sum(before["wall"].values())) / grow
+        k_cpu = math.log(sum(after["cpu"].values()) / sum(before["cpu"].values())) / grow
+        k_rss = math.log(max(after["rss"].values()) / max(before["rss"].values())) / grow
         print(
-            f"{size} vs {base_size} articles: {size / base_size:.0f}x the input, "
-            f"{ratio:.1f}x the total time, {summarize:.1f}x the summarize time"
+            f"{small:,} → {large:,} articles ({large / small:.0f}x): growth exponent "
+            f"{k_wall:.2f} in wall time, {k_cpu:.2f} in CPU time, {k_rss:.2f} in peak memory"
         )
-    for size, counts, seconds, _, lexrank in rows:
+    for size, row in rows:
+        sentences, lexrank = row["counts"]["sentences"], row["lexrank"]
         if lexrank is None:
             print(
-                f"{size} articles: sumy LexRank not run ({counts['sentences']} sentences; "
-                f"it compares all {counts['sentences'] ** 2:,} pairs)"
+                f"{size:,} articles: sumy LexRank not run ({sentences:,} sentences; "
+                f"it compares all {sentences**2:,} pairs)"
             )
         else:
             print(
-                f"{size} articles: digest summarize takes {seconds['summarize'] / lexrank:.2f}x "
-                f"the time of sumy LexRank ({lexrank:.2f} s) on the same sentences"
+                f"{size:,} articles: digest summarize takes "
+                f"{row['wall']['summarize'] / lexrank:.2f}x the time of sumy LexRank "
+                f"({lexrank:.2f} s) on the same sentences"
             )
 
 

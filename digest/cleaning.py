@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass
 
 # A paragraph that ends like a sentence: final punctuation, maybe inside quotes/brackets
-# (also the full stops of Chinese, Japanese, Arabic and Urdu).
+# (also the full stops of Chinese, Japanese, Arabic and Urdu). Matched whole with
+# `fullmatch`, so the engine tries the ending from the back in a few steps instead of
+# searching every position of a long paragraph for it.
 _SENTENCE_END = re.compile(
-    r"[.!?…](?:[\"'”’)\]]+)?$|[.!?…]\s*[\"'”’]$|[。｡！？؟۔][」』）〕】”’\"')\]]*$"
+    r"(?s:.*)(?:[.!?…](?:[\"'”’)\]]+)?|[.!?…]\s*[\"'”’]|[。｡！？؟۔][」』）〕】”’\"')\]]*)\n?"
 )
 # A longer block without final punctuation is a cut-off paragraph, not a heading (the
 # first version's value, not measured).
@@ -112,7 +114,7 @@ def _paragraphs(text: str) -> list[str]:
     nonblank = [line for line in lines if line]
     if not nonblank:
         return []
-    open_ended = sum(1 for line in nonblank if not _SENTENCE_END.search(line))
+    open_ended = sum(1 for line in nonblank if not _SENTENCE_END.fullmatch(line))
     # Hard-wrapped copy: short lines, half or more ending mid-sentence (the first
     # version's values, not measured).
     hard_wrapped = max(map(len, nonblank)) <= 100 and open_ended >= 0.5 * len(nonblank)
@@ -138,7 +140,7 @@ def _headline(blocks: list[str]) -> str | None:
         return _MD_HEADING.sub("", first).strip() or None
     if (
         len(blocks) > 1
-        and not _SENTENCE_END.search(first)
+        and not _SENTENCE_END.fullmatch(first)
         and len(first.split()) <= 20
         and _noise_of_kind(first) is None
     ):
@@ -154,9 +156,9 @@ def _noise(block: str) -> str | None:
     if _MD_HEADING.match(block):
         return "subheading"
     short = len(block.split()) <= _HEADING_WORDS
-    if _BULLET.match(block) and short and not _SENTENCE_END.search(block):
+    if _BULLET.match(block) and short and not _SENTENCE_END.fullmatch(block):
         return "list item"
-    if short and (block.endswith(":") or not _SENTENCE_END.search(block)):
+    if short and (block.endswith(":") or not _SENTENCE_END.fullmatch(block)):
         return "subheading"
     return None
 
@@ -167,8 +169,10 @@ def _noise_of_kind(block: str) -> str | None:
         return "page furniture"
     if _CAPTION.match(block) or _CAPTION_LABEL.match(block):
         return "photo caption"
-    credit_like = "|" in block or "©" in block or _CREDIT_WORDS.search(block)
     # A credit line is one short line (two of 80 characters at most): first version.
-    if credit_like and len(block) < 160 and not _SENTENCE_END.search(block):
+    # The length is checked first: searching a long paragraph for credit words is slow.
+    if len(block) >= 160 or _SENTENCE_END.fullmatch(block):
+        return None
+    if "|" in block or "©" in block or _CREDIT_WORDS.search(block):
         return "photo credit"
     return None

@@ -270,9 +270,11 @@ def section_of(text: str, profile: Profile) -> str | None:
 
     Longer terms weigh more; a tie goes to the section listed first."""
     stems = tuple(stem(w) for w in words(text))
+    present = set(stems)  # a term whose first stem is absent cannot occur: not counted
     best, best_score = None, 0
     for spec in profile.sections:
-        score = sum(len(t) * _count(stems, t) for t in _profile_terms(profile, spec.title))
+        terms = _profile_terms(profile, spec.title)
+        score = sum(len(t) * _count(stems, t) for t in terms if t and t[0] in present)
         if score > best_score:
             best, best_score = spec.title, score
     return best

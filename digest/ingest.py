@@ -18,7 +18,7 @@ import logging
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from digest.cleaning import clean_text
 from digest.errors import IngestError
 from digest.htmltext import extract_html
 from digest.models import Article, Skipped
-from digest.text import split_sentences, unsupported_script
+from digest.text import sentence_spans, unsupported_script
 
 log = logging.getLogger(__name__)
 
@@ -193,13 +193,13 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
     """Decode article bytes: UTF-8 (BOM or not), UTF-16 with BOM, else a guess (`_guess`),
     said in a one-line warning that names the encoding used."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
+        candidates: Iterable[str] = ["utf-16"]
     elif data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif b"\x00" in data[:8192]:
         raise IngestError(f"{name}: binary file (contains NUL bytes), not text")
     else:
-        candidates = ["utf-8", *_guess(data), "latin-1"]
+        candidates = _undeclared(data)
     for encoding in candidates:
         try:
             text = data.decode(encoding)
@@ -213,6 +213,14 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
         text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
         return _INVISIBLE.sub("", _CONTROL.sub("", text)).replace("\u00a0", " "), encoding
     raise IngestError(f"{name}: cannot be decoded as text")
+
+
+def _undeclared(data: bytes) -> Iterator[str]:
+    """UTF-8, then the guesses, then latin-1 (which reads any bytes). A generator, since
+    guessing reads every character and is needed only when UTF-8 fails."""
+    yield "utf-8"
+    yield from _guess(data)
+    yield "latin-1"
 
 
 def _guess(data: bytes) -> list[str]:
@@ -320,8 +328,10 @@ def _date(value: object) -> dt.date | None:
 
 
 def _first_sentence(paragraph: str) -> str:
-    sentences = split_sentences(paragraph[:600])  # a title needs no more
-    return sentences[0] if sentences else paragraph
+    # Only the first span is split: Punkt finds the sentences one by one.
+    for start, end in sentence_spans(paragraph[:600]):  # a title needs no more
+        return paragraph[start:end].strip()
+    return paragraph
 
 
 def _fingerprint(paragraphs: Iterable[str]) -> str:

@@ -125,7 +125,7 @@ def stories(
 
 
 def _stems(article: Article, limit: int) -> list[str]:
-    tokens = words(article.text)[:limit]
+    tokens = words(article.text, limit=limit)
     return list(content_stems(tokens))
 
 

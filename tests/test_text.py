@@ -69,6 +69,22 @@ def test_words_keep_inner_hyphens_and_drop_punctuation() -> None:
     )
 
 
+def test_a_limit_keeps_the_first_words_in_every_script() -> None:
+    assert words("A three-star U.S. general, 54,000 troops!", limit=4) == (
+        "a",
+        "three-star",
+        "u.s",
+        "general",
+    )
+    assert words("Two words", limit=10) == ("two", "words")
+    # A Han run becomes several tokens, a hiragana one none: the limit counts tokens.
+    assert words("北浜市の路面電車がニュースに", limit=4) == ("北浜", "浜市", "路面", "面電")
+    assert words("도서관은 새 책", limit=0) == ()
+    # Words longer than the stretch of text first searched come whole.
+    long = "-".join(["state"] * 40)
+    assert words(f"{long} 54,000 {long}", limit=2) == (long, "54,000")
+
+
 def test_sumy_tokenizer_needs_no_nltk_data() -> None:
     tokenizer = SumyTokenizer()
     assert tokenizer.to_sentences("The U.S. agreed. Japan did too.") == (
