@@ -139,23 +139,38 @@ def _features(stems: list[str]) -> Counter[str]:
 def _vectors(stems: list[list[str]], params: Grouping) -> Rows:
     """Unit tf-idf rows (log tf, smoothed idf from these articles)."""
     counts = [_features(s) for s in stems]
-    df = Counter(w for c in counts for w in c)
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
     # A stem only one article uses links it to nothing; it would only dilute its cosines.
-    df = Counter({w: d for w, d in df.items() if d >= 2})
-    counts = [Counter({w: t for w, t in c.items() if w in df}) for c in counts]
-    columns = {w: k for k, w in enumerate(sorted(df))}
+    kept = sorted(w for w, d in df.items() if d >= 2)
+    columns = {w: k for k, w in enumerate(kept)}
     n = len(stems)
     base = max(n, params.floor)
-    idf = {w: math.log((base + 1) / (d + 1)) + 1.0 for w, d in df.items()}
-    indptr, indices, data = [0], [], []
-    for c in counts:
-        row = {columns[w]: (1.0 + math.log(t)) * idf[w] for w, t in c.items()}
-        norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
-        for k in sorted(row):
-            indices.append(k)
-            data.append(row[k] / norm)
-        indptr.append(len(indices))
-    return Rows.of(indptr, indices, data)
+    idf = np.array([math.log((base + 1) / (df[w] + 1)) + 1.0 for w in kept])
+    found: list[int] = []
+    tf: list[int] = []
+    ends = np.zeros(n + 1, dtype=np.int64)  # where each row's features end in `found`
+    for r, c in enumerate(counts):
+        for w, t in c.items():
+            k = columns.get(w)
+            if k is not None:
+                found.append(k)
+                tf.append(t)
+        ends[r + 1] = len(found)
+        c.clear()  # each article's counts go once its row is read
+    sizes = np.diff(ends)
+    cols, counted = np.array(found, dtype=np.int64), np.array(tf, dtype=np.int64)
+    logs = {t: math.log(t) for t in np.unique(counted).tolist()}  # math.log: as before
+    log_tf = np.array([logs[t] for t in counted.tolist()], dtype=np.float64)
+    values = (1.0 + log_tf) * idf[cols]
+    rows = np.repeat(np.arange(n), sizes)
+    # Squares summed row by row in the order of the row's features, as sum() did.
+    norms = np.sqrt(np.bincount(rows, values * values, minlength=n))
+    norms[norms == 0] = 1.0
+    data = values / norms[rows]
+    order = np.lexsort((cols, rows))
+    return Rows(ends, cols[order], data[order], len(kept))
 
 
 def _candidate_similarities(matrix: Rows, probe: int) -> dict[tuple[int, int], float]:
