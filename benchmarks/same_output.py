@@ -51,13 +51,21 @@ def cases(work: Path) -> dict[str, Path | None]:
 
 
 def brief_json(folder: Path | None, out: Path, work: Path) -> dict[str, Any]:
-    """The brief's JSON, its scratch folder written as <work> so runs compare."""
+    """The brief's JSON, its folders written by name (<work>, <duc>, <root>)."""
     command = [sys.executable, "-m", "digest", "brief", "--out", str(out), "--date", DATE, "-q"]
     if folder is not None:
         command += ["--input", str(folder)]
     subprocess.run(command, check=True, cwd=ROOT)
     text = (out / f"brief-{DATE}.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text.replace(json.dumps(str(work))[1:-1], "<work>"))
+    # Folders that differ between two checkouts are written by name, so any two compare.
+    for folder, name in (
+        (work, "<work>"),
+        (DUC.resolve(), "<duc>"),
+        (DUC, "<duc>"),
+        (ROOT, "<root>"),
+    ):
+        text = text.replace(json.dumps(str(folder))[1:-1], name)
+    data: dict[str, Any] = json.loads(text)
     return {key: value for key, value in data.items() if key not in IGNORED}
 
 

@@ -149,12 +149,17 @@ class Corpus:
         """The sentences of these articles (Article.index values), with their flags."""
         at = self.by_article
         keep = sorted(i for a in articles for i in at.get(a, ()))
-        return Corpus(
+        part = Corpus(
             tuple(self.sentences[i] for i in keep),
             tuple(self.quotable[i] for i in keep),
             tuple(self.dangling[i] for i in keep),
             self.folding,
         )
+        # A sentence's stems and terms are its own, whatever corpus holds it: worked out
+        # once for the day, not again for each article's and each story's part.
+        part.__dict__["stems"] = tuple(self.stems[i] for i in keep)
+        part.__dict__["terms"] = tuple(self.terms[i] for i in keep)
+        return part
 
     @cached_property
     def by_article(self) -> dict[int, list[int]]:
