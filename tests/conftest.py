@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import logging
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -16,6 +19,20 @@ from digest.profile import load_profile
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
+
+
+def benchmark(name: str) -> ModuleType:
+    """A script of benchmarks/ (not a package) as a module, loaded once per session."""
+    key = f"benchmarks_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "benchmarks" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
 BRIEF_DATE = dt.date(2024, 7, 29)
 
 

@@ -8,28 +8,17 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 from collections import Counter
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "duc2004.py"
+from tests.conftest import benchmark
+
 CLUSTERS = 2
 pytestmark = pytest.mark.expect_warnings  # ingest names the few DUC files it skips
 
 
-def _load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("duc2004_benchmark", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_benchmark()
+bench = benchmark("duc2004")
 if not bench.DEFAULT_BENCH.is_dir():
     pytest.skip(f"DUC 2004 data not found at {bench.DEFAULT_BENCH}", allow_module_level=True)
 if importlib.util.find_spec("rouge") is None:

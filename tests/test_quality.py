@@ -7,17 +7,13 @@ The noise lines are page furniture or sentences that state no checkable fact.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from digest.methods import DEFAULT_METHOD
 from digest.pipeline import Built
-from tests.conftest import SHARED
+from tests.conftest import SHARED, benchmark
 
 # Each fact: what the seeds say, the seeds that say it, and the wordings that carry it
 # (any one in the brief's points will do).
@@ -128,22 +124,12 @@ def test_no_seed_point_is_cut_after_an_abbreviation(built: Built) -> None:
 PINNED = (40.38, 10.68)  # ROUGE-1, ROUGE-2 recall ×100, all 35 clusters
 SLACK = 0.3
 BENCH_DIR = SHARED / "bench" / "duc2004"
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "duc2004.py"
-
-
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("duc2004_floor", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.expect_warnings  # ingest names the few DUC files it skips
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is absent (CI has it)")
 def test_default_method_keeps_its_rouge_on_duc_2004() -> None:
-    bench = _benchmark()
+    bench = benchmark("duc2004")
     clusters = bench.load_clusters(BENCH_DIR)
     assert len(clusters) == bench.FULL_SET
     scores, _ = bench.run_method(DEFAULT_METHOD, clusters, bench.Scorer())
