@@ -65,6 +65,7 @@ def test_the_block_covers_the_most_worth_a_feasible_choice_can(program: dict) ->
         nodes=1000,
         seconds=10.0,
         gap=0.0,
+        cuts=100,
     )
     chosen = tuple(pool.index(i) for i in block)
     assert feasible(chosen)
