@@ -111,7 +111,7 @@ def _import_meanwhile(module: str) -> None:
     def load() -> None:
         try:
             importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - the command's own import reports it
+        except Exception:  # the command's own import reports it
             log.debug("importing %s in the background failed", module, exc_info=True)
 
     threading.Thread(target=load, name=f"import {module}", daemon=True).start()
