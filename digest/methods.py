@@ -72,18 +72,21 @@ def get_method(name: str) -> Method:
 # (Dropping them outright, as before, cost 0.29 R-1 on DUC 2004; selection still drops
 # those that also lean on the sentence before, "This engagement underscores…".)
 #
-# Parameters: a grid (min_df 2-4, lead 1-3, uncheckable 0.25/0.5/0.75; unigram fixed at
-# 0.6) scored on DUC 2004's 35 clusters with benchmarks/duc2004.py --cv (5 folds). The
-# values below give R-1 40.38, R-2 10.68 on all of them (0.01 behind the grid's best
-# R-1+R-2, uncheckable 0.75: 40.41/10.66); on held-out clusters the cross-validation
-# gives 39.67 / 10.31: two folds of five choose another min_df or lead, which does worse
-# on their held-out clusters. Measured one at a time on all 35 clusters (before the
-# uncheckable weight): lead_sentences 1 gives 39.79/10.44 and 5 39.48/10.31 against
-# 40.09/10.61 for 3 (four folds of five choose 3); candidates 200 gives 39.83/10.49
-# against 40.09/10.61 for 120 (all five folds choose 120).
+# Parameters. `min_df` is 3 of ten articles, the concept model's own value (Gillick and
+# Favre's ICSI system kept word bigrams found in at least three of a topic's documents),
+# not a fitted one. `lead` and `uncheckable`: a grid (lead 1-3, uncheckable
+# 0.25/0.5/0.75; unigram fixed at 0.6) scored on DUC 2004's 35 clusters with
+# benchmarks/duc2004.py --cv (5 folds): held-out 40.15 / 10.49 (R-1 / R-2), three folds of
+# five choosing exactly these values (one chose uncheckable 0.75, one lead 3); on all 35
+# clusters 40.38 / 10.68. With min_df in the grid
+# (2-4) two folds chose another value and the held-out figures fell to 39.67 / 10.31.
+# Measured one at a time on all 35 clusters (before the uncheckable weight):
+# lead_sentences 1 gives 39.79/10.44 and 5 39.48/10.31 against 40.09/10.61 for 3 (four
+# folds of five choose 3); candidates 200 gives 39.83/10.49 against 40.09/10.61 for 120
+# (all five folds choose 120).
 
 
-_FITTED_ARTICLES = 10  # articles per DUC 2004 cluster, on which `min_df` was fitted
+_FITTED_ARTICLES = 10  # articles per topic `min_df` is given for (DUC 2004's, TAC 2008's)
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class Coverage:
     def least_articles(self, articles: int) -> int:
         """How many articles must mention a concept for it to count.
 
-        `min_df` was fitted on DUC 2004's clusters, ten articles each: a smaller story
+        `min_df` is given for topics of ten articles, as DUC 2004's are: a smaller story
         needs proportionally fewer, but at least two (what one outlet alone reports is
         not corroborated); a single article keeps everything."""
         if articles <= 1:
