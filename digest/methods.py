@@ -7,11 +7,15 @@ offline tokenizer. sumy objects never leave this module.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import heapq
 import importlib
 import itertools
+import os
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,6 +352,33 @@ def _best_block(
     return [pool[k] for k in range(n) if x[k] > 0.5]
 
 
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Send what C code prints on standard output to /dev/null meanwhile.
+
+    HiGHS 1.12 prints a debugging line with printf in some searches ("HighsMipSolverData::
+    transformNewIntegerFeasibleSolution tmpSolver.run();"), whatever its own options say,
+    and `digest summarize --json` writes its JSON to that same standard output. Where the
+    C library's buffers cannot be flushed by name (no libc to load), nothing is redirected:
+    a line would only reach the real output later."""
+    try:
+        libc = ctypes.CDLL(None)
+        saved = os.dup(1)
+    except (OSError, AttributeError):
+        yield
+        return
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 1)
+        yield
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _solve(
     objective: np.ndarray,
     entries: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -385,7 +416,9 @@ def _solve(
         solver.setOptionValue(key, value)
     if solver.passModel(lp) == highs.HighsStatus.kError:
         return None
-    if solver.run() == highs.HighsStatus.kError:
+    with _stdout_silenced():
+        ran = solver.run()
+    if ran == highs.HighsStatus.kError:
         return None
     status = solver.getModelStatus()
     limits = (highs.HighsModelStatus.kTimeLimit, highs.HighsModelStatus.kSolutionLimit)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.methods import _best_block
+from tests.conftest import ROOT, SHARED
 
 CONCEPTS = "abcdefg"
 
@@ -70,3 +75,32 @@ def test_the_block_covers_the_most_worth_a_feasible_choice_can(program: dict) ->
     chosen = tuple(pool.index(i) for i in block)
     assert feasible(chosen)
     assert worth(list(chosen), concepts, program["weights"]) == best
+
+
+DUC = SHARED / "bench" / "duc2004"
+
+# HiGHS 1.12 printf()s a debugging line during some searches. This DUC cluster, ranked
+# with 60 candidates per block, makes it do so (found by scanning the 35 clusters).
+PRINTS = """
+import json, sys
+from dataclasses import replace
+from pathlib import Path
+from digest.ingest import read_folder
+from digest.methods import Coverage, METHODS
+from digest.summarize import summarize
+METHODS["coverage"] = replace(Coverage(), candidates=60)
+articles = read_folder(Path(sys.argv[1])).articles
+print(json.dumps([p.sentence.text for p in summarize(articles, words=100)]))
+"""
+
+
+@pytest.mark.skipif(not DUC.is_dir(), reason="needs ../shared/bench/duc2004")
+def test_the_solver_prints_nothing_on_standard_output() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PRINTS, str(DUC / "d30051" / "docs")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert len(json.loads(done.stdout)) >= 3  # the JSON alone: no line before or after it
