@@ -78,16 +78,17 @@ def get_method(name: str) -> Method:
 #
 # Parameters. `min_df` is 3 of ten articles, the concept model's own value (Gillick and
 # Favre's ICSI system kept word bigrams found in at least three of a topic's documents),
-# not a fitted one. `lead` and `uncheckable`: a grid (lead 1-3, uncheckable
-# 0.25/0.5/0.75; unigram fixed at 0.6) scored on DUC 2004's 35 clusters with
-# benchmarks/duc2004.py --cv (5 folds): held-out 40.15 / 10.49 (R-1 / R-2), three folds of
-# five choosing exactly these values (one chose uncheckable 0.75, one lead 3); on all 35
-# clusters 40.38 / 10.68. With min_df in the grid
-# (2-4) two folds chose another value and the held-out figures fell to 39.67 / 10.31.
-# Measured one at a time on all 35 clusters (before the uncheckable weight):
-# lead_sentences 1 gives 39.79/10.44 and 5 39.48/10.31 against 40.09/10.61 for 3 (four
-# folds of five choose 3); candidates 200 gives 39.83/10.49 against 40.09/10.61 for 120
-# (all five folds choose 120).
+# not a fitted one. `lead`, `uncheckable` and `candidates`: a grid (lead 1-3, uncheckable
+# 0.25/0.5/0.75, candidates 100/120; unigram fixed at 0.6) scored on DUC 2004's 35
+# clusters with benchmarks/duc2004.py --cv (5 folds): held-out 40.22 / 10.54 (R-1 /
+# R-2); all five folds chose 100 candidates, four of them lead 2 and uncheckable 0.5
+# (the fifth lead 3, uncheckable 0.75). On all 35 clusters: 40.54 / 10.74 (120
+# candidates gave 40.38 / 10.68, 80 gave 40.45 / 10.62, 60 gave 40.26 / 10.64). With
+# min_df in the grid (2-4) two folds chose another value and the held-out figures fell
+# to 39.67 / 10.31. Measured one at a time on all 35 clusters (before the uncheckable
+# weight): lead_sentences 1 gives 39.79/10.44 and 5 39.48/10.31 against 40.09/10.61 for
+# 3 (four folds of five choose 3); candidates 200 gives 39.83/10.49 against 40.09/10.61
+# for 120.
 
 
 _FITTED_ARTICLES = 10  # articles per topic `min_df` is given for (DUC 2004's, TAC 2008's)
@@ -103,7 +104,7 @@ class Coverage:
     unigram: float = 0.6  # worth of a single stem relative to a pair
     budget: int = 100  # words per block
     blocks: int = 3  # blocks solved exactly; the rest is greedy
-    candidates: int = 120  # sentences considered per block
+    candidates: int = 100  # sentences considered per block
     nodes: int = 1000  # branch-and-bound nodes per block: a limit that gives the same
     # brief on a busy machine as on an idle one (a time limit would not)
     seconds: float = 30.0  # a safety net only; `nodes` stops the search long before
