@@ -113,6 +113,27 @@ def test_a_brief_of_two_stories_has_generic_title_and_story_sections(
     assert sorted(numbered) == list(range(1, 7))
 
 
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9][a-z0-9,'-]*", text.lower()) if len(w) > 3}
+
+
+def test_no_point_restates_its_storys_headline(
+    two_stories: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """A story is headed by one outlet's sentence; another outlet's wording of that same
+    fact ("Grandmaster Ilse Varga won the world chess championship in Lisbon…" under "Ilse
+    Varga is the new world chess champion…") is not a point of its own. Judged here by
+    plain word overlap: most of the headline's longer words again in one point."""
+    folder, _ = two_stories
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    for section in data["sections"]:
+        headline = _content_words(section["title"])
+        for point in section["points"]:
+            shared = len(headline & _content_words(point["text"])) / len(headline)
+            assert shared < 0.5, f"{point['text']!r} restates {section['title']!r}"
+
+
 def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
     data = json.loads(built.files["json"].read_text("utf-8"))
     text = built.files["txt"].read_text("utf-8")

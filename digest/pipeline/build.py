@@ -228,7 +228,7 @@ class Day:
             whole = self.corpus.subset(set(story.articles))
             alone = len(self.stories) == 1
             share = None if length is None else max(1, round(length * words / total))
-            # A story shown under its headline does not quote it again, unless the
+            # A story shown under its headline does not state it again, unless the
             # headline is all it has to say.
             headed = not (alone and self.profile.sections)
             for corpus in (_without(whole, story.headline), whole) if headed else (whole,):
@@ -278,10 +278,14 @@ def printed_texts(brief: Brief) -> list[str]:
     return [p.text for p in brief.points] + listed
 
 
-def _without(corpus: Corpus, text: str) -> Corpus:
-    quotable = tuple(
-        q and s.text != text for q, s in zip(corpus.quotable, corpus.sentences, strict=True)
-    )
+def _without(corpus: Corpus, headline: str) -> Corpus:
+    """The corpus with its story's headline unquotable, and every sentence that overlaps
+    it (as two points may not): a story shown under its headline does not state that
+    fact again in other words. A headline that is an article's title, not one of its
+    sentences, is only kept from being quoted word for word."""
+    at = [i for i, s in enumerate(corpus.sentences) if s.text == headline]
+    said = set(at).union(*(corpus.neighbours(i, OVERLAP) for i in at))
+    quotable = tuple(q and i not in said for i, q in enumerate(corpus.quotable))
     return replace(corpus, quotable=quotable)
 
 
