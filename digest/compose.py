@@ -383,6 +383,9 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
     share = re.match(r"\s+of\s+(?:the\s+)?\d[\d,.]*", text[end:])
     if share:  # "64 of the 122 …": the part and the whole
         end += share.end()
+    pair = re.match(r"\s+(?:and|or|to)\s+\d[\d,.]*(?=\s)", text[end:])
+    if pair:  # "13 and 11 years", "5 to 10 days": two numbers of one unit
+        end += pair.end()
     unit: list[str] = []
     for match in re.finditer(r"\s+([^\s]+)", text[end:]):
         word = match[1]

@@ -191,6 +191,8 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
         ),
         ("About 200 students and teachers marched on Sunday.", "200", "200 students and teachers"),
         ("Courts sentenced them to 13 and 11 years in prison.", "11", "11 years"),
+        ("Courts sentenced them to 13 and 11 years in prison.", "13", "13 and 11 years"),
+        ("Talks could take 5 to 10 days, officials said.", "5", "5 to 10 days"),
         ("The army lost 3 soldiers and wounded 5 others.", "3", "3 soldiers"),
     ],
 )
