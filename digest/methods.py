@@ -364,15 +364,21 @@ def _stdout_silenced() -> Iterator[None]:
     a line would only reach the real output later."""
     try:
         libc = ctypes.CDLL(None)
+        sink = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, AttributeError, TypeError):  # no libc by that name, no /dev/null
+        yield
+        return
+    try:
         saved = os.dup(1)
-    except (OSError, AttributeError):
+    except OSError:  # no standard output at all: nothing to keep clean
+        os.close(sink)
         yield
         return
     if sys.stdout is not None:
         sys.stdout.flush()
+    os.dup2(sink, 1)
+    os.close(sink)
     try:
-        with open(os.devnull, "wb") as sink:
-            os.dup2(sink.fileno(), 1)
         yield
     finally:
         libc.fflush(None)
