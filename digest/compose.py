@@ -300,7 +300,7 @@ def _count(stems: tuple[str, ...], term: tuple[str, ...]) -> int:
 # Key figures -------------------------------------------------------------------------
 
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
-_DATE_LIKE = re.compile(r"^\d{1,2}$")
+_DATE_LIKE = re.compile(r"^\d{1,2}(?:[-–]\d{1,2})?$")  # a day, or days: "Dec. 6-20"
 _CLAUSE = re.compile(r"[,;:—–]\s+|\s+[—–]\s+")
 
 

@@ -212,6 +212,15 @@ def test_ordinals_are_not_key_figures() -> None:
     assert _is_key("20", "His works were translated into more than 20 languages.")
 
 
+def test_days_of_a_month_are_not_key_figures() -> None:
+    from digest.compose import _is_key
+
+    games = "Doubts over whether the Dec. 6-20 games will be a success were cast aside."
+    assert not _is_key("6-20", games)
+    assert not _is_key("20", "The vote is set for Dec. 20 in the capital.")
+    assert _is_key("6-20", "Squads of 6-20 players may enter the tournament.")
+
+
 def test_the_page_plan_shows_fewer_stories_than_a_large_day_has() -> None:
     one = plan([5], pages=2)
     assert one.shown == 1 and one.listed == 0
