@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from digest import budget, render
 from digest.archive import update_archive
 from digest.compose import Chosen, compose, section_of
+from digest.conflicts import conflicts
 from digest.corpus import OVERLAP, Corpus
 from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
@@ -228,10 +229,8 @@ class Day:
             whole = self.corpus.subset(set(story.articles))
             alone = len(self.stories) == 1
             share = None if length is None else max(1, round(length * words / total))
-            # A story shown under its headline does not state it again, unless the
-            # headline is all it has to say.
             headed = not (alone and self.profile.sections)
-            for corpus in (_without(whole, story.headline), whole) if headed else (whole,):
+            for corpus in _tries(whole, story.headline if headed else None):
                 log.info("story %d: ranking %d sentences", story.n, len(corpus.sentences))
                 ranking = rank(corpus, method=self.method, words=None if alone else words)
                 points = _points(
@@ -278,13 +277,27 @@ def printed_texts(brief: Brief) -> list[str]:
     return [p.text for p in brief.points] + listed
 
 
-def _without(corpus: Corpus, headline: str) -> Corpus:
-    """The corpus with its story's headline unquotable, and every sentence that overlaps
-    it (as two points may not): a story shown under its headline does not state that
-    fact again in other words. A headline that is an article's title, not one of its
-    sentences, is only kept from being quoted word for word."""
+def _tries(whole: Corpus, headline: str | None) -> Iterator[Corpus]:
+    """The story's sentences to choose points from, first choice first. A story shown
+    under its headline does not state it again, in the headline's words or another
+    outlet's, unless that is all it has to say."""
+    if headline is not None:
+        yield _without(whole, headline)
+        yield _without(whole, headline, restated=False)
+    yield whole
+
+
+def _without(corpus: Corpus, headline: str, *, restated: bool = True) -> Corpus:
+    """The corpus with its story's headline unquotable and, when `restated`, every
+    sentence that overlaps it (as two points may not): a story shown under its headline
+    does not state that fact again in other words, unless that sentence gives a figure
+    the sources differ on, which its point flags. A headline that is an article's title,
+    not one of its sentences, is only kept from being quoted word for word."""
     at = [i for i, s in enumerate(corpus.sentences) if s.text == headline]
-    said = set(at).union(*(corpus.neighbours(i, OVERLAP) for i in at))
+    said = set(at)
+    if restated:
+        near = {j for i in at for j in corpus.neighbours(i, OVERLAP)} - said
+        said |= {j for j in near if not conflicts(corpus, j)}
     quotable = tuple(q and i not in said for i, q in enumerate(corpus.quotable))
     return replace(corpus, quotable=quotable)
 
