@@ -368,6 +368,7 @@ _COMPARATIVES = {"more", "fewer", "less"}  # "2,500 more troops": part of what i
 _UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
 _JOINING = {"and", "or"}  # two things counted together: "10 misconduct and corruption charges"
 _UNIT_MOST = 5  # words after a number: three, or five when "and"/"or" joins two of them
+_NUMBER = r"\d+(?:[.,]\d+)*"  # "122", "3,100", "2.5": never the punctuation after it
 
 
 def _in_context(text: str, figure: str) -> tuple[str, str]:
@@ -380,14 +381,19 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
     end = start + len(figure)
     if start > 0 and text[start - 1] in "$€£¥":
         start -= 1
-    share = re.match(r"\s+of\s+(?:the\s+)?\d[\d,.]*", text[end:])
+    alone = end
+    share = re.match(rf"\s+of\s+(?:the\s+)?{_NUMBER}", text[end:])
+    pair = None if share else re.match(rf"\s+(?:and|or)\s+{_NUMBER}(?=\s)", text[end:])
     if share:  # "64 of the 122 …": the part and the whole
         end += share.end()
-    pair = re.match(r"\s+(?:and|or|to)\s+\d[\d,.]*(?=\s)", text[end:])
-    if pair:  # "13 and 11 years", "5 to 10 days": two numbers of one unit
+    elif pair:  # "13 and 11 years": two numbers of one unit, if a unit follows
         end += pair.end()
     unit: list[str] = []
+    at = 0
     for match in re.finditer(r"\s+([^\s]+)", text[end:]):
+        if match.start() != at:
+            break  # punctuation first: "122, officials said" counts nothing
+        at = match.end()
         word = match[1]
         bare = word.rstrip(".,;:!?”\"’')")
         joined = any(u.strip().lower() in _JOINING for u in unit)
@@ -411,6 +417,8 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
     ):
         unit.pop()
     tail = "".join(unit).rstrip(".,;:!?”\"’')")
+    if pair and not tail:
+        end = alone  # "won 2 and 3 of the races": no unit, so no pair either
     phrase = (text[start:end] + tail).strip()
     end += len(tail)
     left = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)

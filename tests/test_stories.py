@@ -192,7 +192,12 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
         ("About 200 students and teachers marched on Sunday.", "200", "200 students and teachers"),
         ("Courts sentenced them to 13 and 11 years in prison.", "11", "11 years"),
         ("Courts sentenced them to 13 and 11 years in prison.", "13", "13 and 11 years"),
-        ("Talks could take 5 to 10 days, officials said.", "5", "5 to 10 days"),
+        ("Arsenal beat Chelsea 1 to 0 on Sunday.", "1", "1"),
+        ("The index fell 25 to 3,100 points.", "3,100", "3,100 points"),
+        ("Police held 2 and 3 of the suspects in turn.", "2", "2"),
+        ("Aged 13 and 11, the boys were freed.", "11", "11"),
+        ("The party took 64 of the 122, officials said.", "64", "64 of the 122"),
+        ("The bill would cost 35, officials said.", "35", "35"),
         ("The army lost 3 soldiers and wounded 5 others.", "3", "3 soldiers"),
     ],
 )
