@@ -245,6 +245,24 @@ class Corpus:
             bool(f) or has_name(s.text) for s, f in zip(self.sentences, self.figures, strict=True)
         )
 
+    def overlapping(self, text: str, threshold: float = OVERLAP) -> list[int]:
+        """The sentences that overlap `text`, which need not be one of them (a title):
+        compared as sentences are compared with each other, in this corpus's weights."""
+        terms = _fold(content_stems(words(text)), self.folding, _name_stems(text))
+        unseen = math.log(len(self.sentences) + 1) + 1.0  # a word no sentence has
+        vec: dict[str, float] = {}
+        for w, is_name in terms:
+            weight = self.idf.get(w, unseen) * (_NAME_WEIGHT if is_name else 1.0)
+            vec[w] = max(vec.get(w, 0.0), weight)
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        own = frozenset(figures(text))
+        found = []
+        for j, other in enumerate(self.vectors):
+            score = sum(v * other.get(w, 0.0) for w, v in vec.items()) / norm
+            if score >= threshold or (score >= SAME_FIGURE and own & self.figures[j]):
+                found.append(j)
+        return found
+
     def same_fact(self, i: int, j: int, threshold: float = SAME_FACT) -> bool:
         similarity = self.similarity(i, j)
         if similarity >= threshold:

@@ -18,7 +18,7 @@ from digest.budget import plan
 from digest.compose import _in_context
 from digest.ingest import read_folder
 from digest.models import Article
-from digest.pipeline import build_brief
+from digest.pipeline import build_brief, build_from_articles
 from digest.render import EMAIL_LIMIT_BYTES
 from digest.stories import group
 from tests.conftest import SEEDS, SHARED
@@ -132,6 +132,30 @@ def test_no_point_restates_its_storys_headline(
         for point in section["points"]:
             shared = len(headline & _content_words(point["text"])) / len(headline)
             assert shared < 0.5, f"{point['text']!r} restates {section['title']!r}"
+
+
+def test_no_point_restates_a_headline_that_is_an_articles_title(tmp_path: Path) -> None:
+    """Feeds give titles, and a title is often the best headline; it is no sentence of
+    the story, yet the outlets' sentences that state its fact are not points under it."""
+    flood = "Karsk dam spillway fails after rain; flood forces 4,000 Ellmoor residents from homes"
+    chess = "Ilse Varga, 24, beats champion Tomas Reyes in Lisbon tiebreak for world chess title"
+    titles = [flood] * 3 + [chess] * 3  # as wire copy often carries one title
+    articles = [
+        Article(index=n, title=title, paragraphs=(text,), content_hash=str(n))
+        for n, (title, text) in enumerate(zip(titles, FLOOD + CHESS, strict=True))
+    ]
+    built = build_from_articles(articles, out=tmp_path, date=DATE)
+    data = json.loads(built.files["json"].read_text("utf-8"))
+    (section,) = [s for s in data["sections"] if s["title"] == flood]
+    # Read off the articles: these two opening sentences state the title's fact.
+    restating = {
+        "Floodwater from the failed Karsk dam swept through the valley town of Ellmoor on "
+        "Tuesday, forcing 4,000 residents from their homes.",
+        "The Karsk dam above Ellmoor collapsed after days of rain, and the flood forced about "
+        "4,000 people to leave the town.",
+    }
+    assert len(section["points"]) >= 3
+    assert not restating & {p["text"] for p in section["points"]}
 
 
 def test_every_source_has_its_own_summary_in_every_edition(built) -> None:

@@ -289,14 +289,13 @@ def _tries(whole: Corpus, headline: str | None) -> Iterator[Corpus]:
 
 def _without(corpus: Corpus, headline: str, *, restated: bool = True) -> Corpus:
     """The corpus with its story's headline unquotable and, when `restated`, every
-    sentence that overlaps it (as two points may not): a story shown under its headline
-    does not state that fact again in other words, unless that sentence gives a figure
-    the sources differ on, which its point flags. A headline that is an article's title,
-    not one of its sentences, is only kept from being quoted word for word."""
-    at = [i for i, s in enumerate(corpus.sentences) if s.text == headline]
-    said = set(at)
+    sentence that overlaps it (as two points may not), whether the headline is one of
+    the story's sentences or an article's title: a story shown under its headline does
+    not state that fact again in other words, unless that sentence gives a figure the
+    sources differ on, which its point flags."""
+    said = {i for i, s in enumerate(corpus.sentences) if s.text == headline}
     if restated:
-        near = {j for i in at for j in corpus.neighbours(i, OVERLAP)} - said
+        near = set(corpus.overlapping(headline)) - said
         said |= {j for j in near if not conflicts(corpus, j)}
     quotable = tuple(q and i not in said for i, q in enumerate(corpus.quotable))
     return replace(corpus, quotable=quotable)
