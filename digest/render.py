@@ -11,6 +11,7 @@ import json
 import textwrap
 import unicodedata
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +56,7 @@ def _environment() -> jinja2.Environment:
     env.filters["wrap"] = _wrap
     env.filters["short_url"] = short_url
     env.filters["direction"] = direction
+    env.filters["list_direction"] = list_direction
     return env
 
 
@@ -365,6 +367,13 @@ def direction(text: str) -> str:
         if kind == "L":
             return "ltr"
     return "ltr"
+
+
+def list_direction(texts: Iterable[str | None]) -> str:
+    """A list's `dir`: 'rtl' when most of its items read right to left, so its bullets or
+    numbers and its indent sit on their side (WeasyPrint puts them on the list's)."""
+    found = [direction(t) for t in texts if t]
+    return "rtl" if found and found.count("rtl") * 2 > len(found) else "ltr"
 
 
 def short_url(url: str, width: int = 60) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -191,19 +192,47 @@ def test_points_are_set_in_their_script_s_direction(
 
     class Points(HTMLParser):
         found: list[str | None] = []
+        lists: list[str | None] = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag == "li":
                 self.found.append(dict(attrs).get("dir"))
+            if tag == "ul":  # the list too, so its bullets and indent are on that side
+                self.lists.append(dict(attrs).get("dir"))
 
     for html in (
         render_print_html(briefs[language].brief),
         briefs[language].files["html"].read_text("utf-8"),
     ):
         parser = Points()
-        parser.found = []
+        parser.found, parser.lists = [], []
         parser.feed(html)
         assert parser.found and set(parser.found) == {expected}
+        assert parser.lists and set(parser.lists) == {expected}
+
+
+def _bullets(built: Built) -> tuple[float, list[tuple[float, float]]]:
+    """The page width and each bullet's left and right edge, read back from the PDF."""
+    words = subprocess.run(
+        ["pdftotext", "-bbox", str(built.files["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', words)[1])
+    found = re.findall(r'<word xMin="([\d.]+)"[^>]*xMax="([\d.]+)"[^>]*>•</word>', words)
+    return width, [(float(a), float(b)) for a, b in found]
+
+
+def test_an_arabic_lists_bullets_mirror_a_japanese_ones(briefs: dict[str, Built]) -> None:
+    """Right to left, a point's bullet and indent are on the right, as far in from the
+    page's right edge as a left-to-right bullet is from its left edge."""
+    width, arabic = _bullets(briefs["ar"])
+    _, japanese = _bullets(briefs["ja"])
+    assert arabic and japanese
+    from_right = {round(width - right, 1) for _, right in arabic}
+    from_left = {round(left, 1) for left, _ in japanese}
+    assert len(from_right) == 1 and from_right == from_left
 
 
 def test_the_command_makes_a_japanese_brief(
