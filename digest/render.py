@@ -57,6 +57,7 @@ def _environment() -> jinja2.Environment:
     env.filters["short_url"] = short_url
     env.filters["direction"] = direction
     env.filters["list_direction"] = list_direction
+    env.filters["lang_attr"] = lang_attr
     return env
 
 
@@ -367,6 +368,35 @@ def direction(text: str) -> str:
         if kind == "L":
             return "ltr"
     return "ltr"
+
+
+# Scripts that name their language (Han alone is most often Chinese; Arabic, Cyrillic
+# and Latin script are written in many languages, so they name none).
+_SCRIPT_LANGUAGE = (
+    (("HIRAGANA", "KATAKANA"), "ja"),
+    (("HANGUL",), "ko"),
+    (("CJK UNIFIED", "CJK COMPATIBILITY IDEOGRAPH"), "zh"),
+    (("GREEK",), "el"),
+    (("HEBREW",), "he"),
+    (("THAI",), "th"),
+)
+
+
+def language(text: str) -> str | None:
+    """The language a text's script names (kana: 'ja', Hangul: 'ko', Han alone: 'zh'),
+    or None when its script names none: the chrome's English then stands."""
+    names = [unicodedata.name(ch, "") for ch in text if ch.isalpha()]
+    for prefixes, code in _SCRIPT_LANGUAGE:
+        if any(n.startswith(prefixes) for n in names):
+            return code
+    return None
+
+
+def lang_attr(text: str) -> Markup:
+    """A ` lang="…"` attribute for an element quoting `text`, or nothing: browsers
+    choose Japanese, Chinese or Korean glyphs and voices by it."""
+    code = language(text or "")
+    return Markup(f' lang="{code}"') if code else Markup("")
 
 
 def list_direction(texts: Iterable[str | None]) -> str:

@@ -193,10 +193,12 @@ def test_points_are_set_in_their_script_s_direction(
     class Points(HTMLParser):
         found: list[str | None] = []
         lists: list[str | None] = []
+        langs: list[str | None] = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag == "li":
                 self.found.append(dict(attrs).get("dir"))
+                self.langs.append(dict(attrs).get("lang"))
             if tag == "ul":  # the list too, so its bullets and indent are on that side
                 self.lists.append(dict(attrs).get("dir"))
 
@@ -205,10 +207,13 @@ def test_points_are_set_in_their_script_s_direction(
         briefs[language].files["html"].read_text("utf-8"),
     ):
         parser = Points()
-        parser.found, parser.lists = [], []
+        parser.found, parser.lists, parser.langs = [], [], []
         parser.feed(html)
         assert parser.found and set(parser.found) == {expected}
         assert parser.lists and set(parser.lists) == {expected}
+        # Kana and Hangul name their language (browsers pick its glyphs by it); the
+        # Arabic script is written in several, so it names none.
+        assert set(parser.langs) == {{"ja": "ja", "ko": "ko", "ar": None}[language]}
 
 
 def _bullets(built: Built) -> tuple[float, list[tuple[float, float]]]:
