@@ -377,7 +377,8 @@ def _stdout_silenced() -> Iterator[None]:
     transformNewIntegerFeasibleSolution tmpSolver.run();"), whatever its own options say,
     and `digest summarize --json` writes its JSON to that same standard output. Both
     Python's and C's buffers are flushed before and after, so nothing written outside
-    is lost or moved. Solves take turns (highspy holds the GIL while it solves anyway).
+    is lost or moved. Solves take turns, since fd 1 is the process's (digest solves one
+    block at a time anyway; HiGHS itself releases the GIL while it solves, measured).
     Without a C library to flush, /dev/null or a standard output, nothing is redirected."""
     with _STDOUT:
         libc = _libc()
