@@ -237,8 +237,14 @@ def test_the_real_daemon_runs_at_the_scheduled_minute_and_stops_on_sigterm(
             assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
             time.sleep(0.5)
         assert len(smtp.handler.received) == 1
-        with RunLedger.in_folder(Path(smtp.env["DIGEST_STATE_DIR"])) as ledger:
-            (run,) = ledger.history()
+        # The server has the message before the daemon hears its reply and records it.
+        deadline = time.monotonic() + 30
+        while True:
+            with RunLedger.in_folder(Path(smtp.env["DIGEST_STATE_DIR"])) as ledger:
+                (run,) = ledger.history()
+            if run.status == SENT or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert run.status == SENT and run.date == dt.date.today()
         time.sleep(1)
     finally:
