@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -95,6 +95,21 @@ def _fold(stems: tuple[str, ...], folding: Folding, names: set[str]) -> list[tup
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[\w’']")
+
+
+def _unit(
+    terms: Iterable[tuple[str, bool]], idf: Mapping[str, float], unseen: float | None = None
+) -> dict[str, float]:
+    """A unit idf vector of these terms; names count less, since a fact is in what is
+    said of them. `unseen` is the weight of a term `idf` lacks (else it has them all)."""
+    vec: dict[str, float] = {}
+    for w, is_name in terms:
+        weight = (idf[w] if unseen is None else idf.get(w, unseen)) * (
+            _NAME_WEIGHT if is_name else 1.0
+        )
+        vec[w] = max(vec.get(w, 0.0), weight)
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {w: v / norm for w, v in vec.items()}
 
 
 def has_name(text: str) -> bool:
@@ -196,16 +211,7 @@ class Corpus:
     @cached_property
     def vectors(self) -> tuple[dict[str, float], ...]:
         """Unit idf vectors; names count less, since a fact is in what is said of them."""
-        idf = self.idf
-        out = []
-        for terms in self.terms:
-            vec: dict[str, float] = {}
-            for w, is_name in terms:
-                weight = idf[w] * (_NAME_WEIGHT if is_name else 1.0)
-                vec[w] = max(vec.get(w, 0.0), weight)
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            out.append({w: v / norm for w, v in vec.items()})
-        return tuple(out)
+        return tuple(_unit(terms, self.idf) for terms in self.terms)
 
     @cached_property
     def postings(self) -> dict[str, np.ndarray]:
@@ -250,15 +256,11 @@ class Corpus:
         compared as sentences are compared with each other, in this corpus's weights."""
         terms = _fold(content_stems(words(text)), self.folding, _name_stems(text))
         unseen = math.log(len(self.sentences) + 1) + 1.0  # a word no sentence has
-        vec: dict[str, float] = {}
-        for w, is_name in terms:
-            weight = self.idf.get(w, unseen) * (_NAME_WEIGHT if is_name else 1.0)
-            vec[w] = max(vec.get(w, 0.0), weight)
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vec = _unit(terms, self.idf, unseen)
         own = frozenset(figures(text))
         found = []
         for j, other in enumerate(self.vectors):
-            score = sum(v * other.get(w, 0.0) for w, v in vec.items()) / norm
+            score = sum(v * other.get(w, 0.0) for w, v in vec.items())
             if score >= threshold or (score >= SAME_FIGURE and own & self.figures[j]):
                 found.append(j)
         return found
