@@ -13,8 +13,7 @@ The names other than the errors are imported on first use, so `import digest`
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -28,6 +27,7 @@ from digest.errors import (
     PartialDeliveryError,
     RenderError,
 )
+from digest.lazy import lazy_names
 
 if TYPE_CHECKING:
     from digest.methods import DEFAULT_METHOD, METHODS
@@ -41,15 +41,7 @@ _LAZY_FROM = {
     "digest.models": ("Article", "Brief", "KeyFigure", "Point", "Section", "Sentence"),
     "digest.pipeline": ("Built", "build_brief", "run_once", "send_brief", "summarize_folder"),
 }
-_LAZY = {name: module for module, names in _LAZY_FROM.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'digest' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value  # the next lookup finds it without coming here
-    return value
+__getattr__ = lazy_names(__name__, _LAZY_FROM, globals())
 
 
 __all__ = [

@@ -11,8 +11,9 @@ Each name is imported on first use, so a command loads only the stage it runs:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from digest.lazy import lazy_names
 
 if TYPE_CHECKING:
     from digest.pipeline.build import (
@@ -46,15 +47,7 @@ _LAZY_FROM = {
     "digest.pipeline.publish": ("Sent", "send_brief"),
     "digest.pipeline.summaries": ("summarize_folder", "summarize_stories"),
 }
-_LAZY = {name: module for module, names in _LAZY_FROM.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'digest.pipeline' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value  # the next lookup finds it without coming here
-    return value
+__getattr__ = lazy_names(__name__, _LAZY_FROM, globals())
 
 
 __all__ = [
