@@ -70,6 +70,12 @@ def run(
     )  # type: ignore[arg-type]
 
 
+def use_server(smtp: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the `digest` command run in this process at the test's SMTP server."""
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+
+
 def points(out: Path, date: dt.date) -> list[str]:
     data = json.loads(brief_paths(out, date)["json"].read_text())
     return [p["text"] for p in data["lead"]] + [
@@ -304,8 +310,7 @@ def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     smtp.handler.refuse = {OTHER: "550 5.1.1 No such user"}
-    for name, value in smtp.env.items():
-        monkeypatch.setenv(name, value)
+    use_server(smtp, monkeypatch)
     out = str(tmp_path / "out")
     args = ["run", "--input", str(inbox), "--out", out, "--date", DAY.isoformat()]
     assert main(args) == 1  # cron and systemd notice
@@ -340,8 +345,7 @@ def test_a_brief_whose_outcome_is_unknown_is_recorded_unknown_and_never_resent_b
     says so (exit 1), records `unknown`, and a later run of the date sends nothing; its
     articles count as briefed, as a sent brief's do."""
     smtp.handler.lose_reply = 99
-    for name, value in smtp.env.items():
-        monkeypatch.setenv(name, value)
+    use_server(smtp, monkeypatch)
     out = str(tmp_path / "out")
     args = ["run", "--input", str(inbox), "--out", out, "--date", DAY.isoformat()]
     assert main(args) == 1
@@ -487,8 +491,7 @@ def test_a_run_killed_at_any_stage_then_rerun_gives_one_brief_and_at_most_one_em
 def test_digest_run_takes_its_profile_title_and_length_from_the_brief_table(
     smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in smtp.env.items():
-        monkeypatch.setenv(name, value)
+    use_server(smtp, monkeypatch)
     config = tmp_path / "etc" / "digest.toml"
     config.parent.mkdir()
     config.write_text(
@@ -516,8 +519,7 @@ def test_digest_run_gets_the_generic_profile_unless_one_is_named(
     options: list[str],
     title: str,
 ) -> None:
-    for name, value in smtp.env.items():
-        monkeypatch.setenv(name, value)
+    use_server(smtp, monkeypatch)
     out = tmp_path / "out"
     args = ["-q", "run", "--input", str(inbox), "--out", str(out), "--date", "2024-07-29"]
     assert main([*args, *options]) == 0
