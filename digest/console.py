@@ -14,11 +14,14 @@ import sys
 from typing import TextIO
 
 
-class _QuietFontNotice(logging.Filter):
-    """WeasyPrint's notice that libharfbuzz-subset is missing concerns PDF size only."""
+class _OwnRecords(logging.Filter):
+    """digest's own records only. The libraries' records are their diagnostics, not the
+    user's news: trafilatura logs "parsed tree length: 0" as an error for a feed entry
+    digest then reads another way, WeasyPrint that libharfbuzz-subset is missing. digest
+    reports each outcome itself (skipped, failed); --verbose shows them all."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "HarfBuzz-Subset" not in record.getMessage() or record.levelno > logging.WARNING
+        return record.name == "digest" or record.name.startswith("digest.")
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -64,7 +67,7 @@ def configure_logging(*, verbose: bool, quiet: bool) -> None:
     handler = _StderrHandler()
     handler.setFormatter(_OneLineFormatter("digest: %(message)s"))
     if not verbose:
-        handler.addFilter(_QuietFontNotice())
+        handler.addFilter(_OwnRecords())
     root = logging.getLogger()
     # One CLI handler, whatever main() ran before in this process; others stay.
     root.handlers[:] = [h for h in root.handlers if not isinstance(h, _StderrHandler)]

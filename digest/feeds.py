@@ -165,7 +165,7 @@ def _entry_article(
         log.debug("%s: already briefed; not fetched again", link)
         return None
     body = _entry_html(entry)
-    html = True
+    html = True  # the entry's own content: a fragment that holds only the article
     if len(" ".join(visible_text(body).blocks).split()) < TEASER_WORDS:
         if not link:
             raise IngestError(f"{name}: only a teaser, and no link to the whole article")
@@ -178,7 +178,7 @@ def _entry_article(
     }
     front = yaml.safe_dump({k: v for k, v in meta.items() if v}, allow_unicode=True)
     data = f"---\n{front}---\n{body}".encode()
-    return parse_article(data, name=name, html=html)
+    return parse_article(data, name=name, html=html, fragment=html)
 
 
 def _entry_html(entry: Any) -> str:

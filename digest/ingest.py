@@ -26,7 +26,7 @@ import yaml
 
 from digest.cleaning import clean_text
 from digest.errors import IngestError
-from digest.htmltext import extract_html
+from digest.htmltext import extract_html, visible_text
 from digest.models import Article, Skipped
 from digest.text import sentence_spans, unsupported_script
 
@@ -138,16 +138,23 @@ def parse_article(
     *,
     name: str,
     html: bool = False,
+    fragment: bool = False,
     index: int = 0,
     path: Path | None = None,
 ) -> Article:
-    """Turn the bytes of one article into a clean Article, or raise IngestError."""
+    """Turn the bytes of one article into a clean Article, or raise IngestError.
+
+    A `fragment` is HTML (or plain text) that holds only the article, as a feed entry's
+    content does: where trafilatura finds no article in it (one paragraph, or no markup
+    at all), its visible text is the article."""
     if not data.strip():
         raise IngestError(f"{name}: empty file")
     text, encoding = decode(data, name=name)
     meta, body = split_front_matter(text, name=name)
     if html:
         page = extract_html(body)
+        if fragment and not page.blocks:
+            page = visible_text(body)
         meta = {**page.meta, **meta}
         body = "\n".join(page.blocks)
     body = _INVISIBLE.sub("", body)  # HTML may name them as entities

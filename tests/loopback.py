@@ -204,5 +204,24 @@ def atom(title: str, entries: list[dict[str, str]]) -> bytes:
 <id>urn:test</id><updated>2024-07-29T06:00:00Z</updated>{"".join(parts)}</feed>""".encode()
 
 
+# A whole article as one paragraph, as many feeds carry it in an entry's description.
+ONE_PARAGRAPH = (
+    "The city council approved a new transit budget on Tuesday after a debate that lasted "
+    "more than six hours. The plan raises bus and tram fares by 5 percent in January and "
+    "adds 40 new buses to the fleet by the end of next year. Council member Ana Ortiz said "
+    "the increase was needed to cover rising fuel and labour costs across the network. "
+    "Riders' groups criticised the plan, saying low-income commuters would bear the brunt "
+    "of the fare rise. The mayor, who supported the budget, promised a discount scheme for "
+    "students and pensioners to soften the impact. Transit officials said ridership had "
+    "recovered to 92 percent of its pre-pandemic level this spring. The budget also funds "
+    "repairs to the northern tram line, which has been closed on weekends since March. A "
+    "final vote on the discount scheme is expected next month, the council said in a "
+    "statement. Opposition members said they would propose an amendment to freeze fares "
+    "for one more year. The regional government has promised to cover part of the cost of "
+    "the new buses, officials said. Unions representing drivers welcomed the plan but "
+    "warned that staffing shortages remained severe."
+)
+
+
 def as_html(text: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n") if p.strip())

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from digest.errors import IngestError
-from digest.feeds import Fetcher, fetch_feeds, page_text
+from digest.feeds import TEASER_WORDS, Fetcher, fetch_feeds, page_text
 from digest.fetch import address_kind, ascii_url
 from tests.loopback import (
+    ONE_PARAGRAPH,
     Page,
     Site,
     article_page,
@@ -377,3 +378,23 @@ def test_the_count_of_entries_is_worded_for_its_number(
     assert len(fetch(site, tmp_path, "/feed").articles) == items
     assert f"feeds: {said} read from 1 feed(s)" in caplog.text
     assert "entr(ies)" not in caplog.text
+
+
+def test_an_entry_whose_text_is_one_paragraph_or_plain_text_is_read_without_its_page(
+    site: Site, tmp_path: Path
+) -> None:
+    """trafilatura finds no article in one paragraph or in text without markup; the
+    entry's own text is the article all the same (a hostile-user report: dropped)."""
+    assert len(ONE_PARAGRAPH.split()) > TEASER_WORDS  # a whole article, not a teaser
+    items = [
+        {"title": "One paragraph", "link": site.url("/a"), "content": f"<p>{ONE_PARAGRAPH}</p>"},
+        {"title": "Plain text", "link": site.url("/b"), "summary": ONE_PARAGRAPH},
+    ]
+    site.pages["/rss"] = Page(rss("Wire", items), "application/rss+xml")
+    got = fetch(site, tmp_path, "/rss")
+    assert got.skipped == ()
+    assert [a.title for a in got.articles] == ["One paragraph", "Plain text"]
+    for article in got.articles:
+        assert "adds 40 new buses to the fleet" in article.text
+        assert "staffing shortages remained severe." in article.text
+    assert site.hits("/a") == site.hits("/b") == 0

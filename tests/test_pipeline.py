@@ -26,7 +26,17 @@ from digest.locks import file_lock
 from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, run_once
 from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, RunLedger
 from tests.conftest import ROOT, SEEDS
-from tests.loopback import Page, Site, article_page, as_html, atom, rss, seed_text, serve
+from tests.loopback import (
+    ONE_PARAGRAPH,
+    Page,
+    Site,
+    article_page,
+    as_html,
+    atom,
+    rss,
+    seed_text,
+    serve,
+)
 from tests.test_mail import Handler, Server, _serve, part
 
 DAY = dt.date(2024, 7, 29)
@@ -525,3 +535,21 @@ def test_digest_run_gets_the_generic_profile_unless_one_is_named(
     assert main([*args, *options]) == 0
     [message] = smtp.handler.received
     assert message.parsed()["Subject"] == f"{title} — Monday, 29 July 2024"
+
+
+def test_a_run_shows_the_libraries_log_lines_only_with_verbose(
+    smtp: Server, tmp_path: Path, site: Site
+) -> None:
+    """trafilatura logs "parsed tree length: 0" as an error where it finds no article in
+    an entry's text, which digest then reads another way: not the user's concern."""
+    (tmp_path / "inbox").mkdir()
+    items = [{"title": "Council budget", "link": site.url("/b"), "summary": ONE_PARAGRAPH}]
+    site.pages["/rss"] = Page(rss("Wire", items), "application/rss+xml")
+    code, err = digest_run(tmp_path, smtp, site)
+    assert code == 0, err
+    assert len(smtp.handler.received) == 1
+    assert "parsed tree length" not in err
+    assert all(line.startswith("digest: ") for line in err.splitlines()), err
+    code, err = digest_run(tmp_path, smtp, site, "--force", "-v")
+    assert code == 0, err
+    assert "parsed tree length" in err  # what the filter keeps from the plain run
