@@ -340,3 +340,26 @@ def test_utf8_is_read_without_a_warning(caplog: pytest.LogCaptureFixture) -> Non
         "Le ministre a dit à Tokyo que l'accord était prêt.".encode(), name="a.txt"
     )
     assert article.encoding == "utf-8" and not caplog.records
+
+
+@pytest.mark.expect_warnings  # the folder reader names the file it skips
+def test_a_text_longer_than_any_article_is_skipped_by_name_and_the_rest_is_read(
+    article_dir: Path,
+) -> None:
+    """A book-length file under the byte cap once took minutes and gigabytes to brief."""
+    sentence = "The council debated the budget for the new roads and schools until late."
+    words_each = len(sentence.split())
+    per_paragraph = 10
+    paragraph = " ".join([sentence] * per_paragraph)
+    paragraphs = 20_000 // (words_each * per_paragraph) + 2  # just over 20,000 words
+    (article_dir / "book.txt").write_text("\n\n".join([paragraph] * paragraphs), "utf-8")
+    assert (article_dir / "book.txt").stat().st_size < 5 * 1024 * 1024  # under the byte cap
+    ingested = read_folder(article_dir)
+    reasons = {s.name: s.reason for s in ingested.skipped}
+    total = paragraphs * per_paragraph * words_each
+    assert total > 20_000
+    assert reasons == {
+        "book.txt": f"{total:,} words, more than one article holds "
+        "(at most 20,000): split it into its articles"
+    }
+    assert len(ingested.articles) == 5  # the seeds beside it are all read
