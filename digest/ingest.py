@@ -11,6 +11,7 @@ knows nothing of sentences, summaries or rendering.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import errno
 import hashlib
@@ -222,12 +223,19 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
         candidates = _undeclared(data)
     for encoding in candidates:
         try:
-            text = data.decode(encoding)
+            text = data.decode(*_codec(encoding))
         except (UnicodeDecodeError, LookupError):
             continue
         if len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536) + 2:
             raise IngestError(f"{name}: binary file (control characters), not text")
-        if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
+        if encoding == MIXED:
+            strays, _ = _strays(data)
+            log.warning(
+                "%s: not UTF-8 in %d byte(s), read as cp1252 (save it as UTF-8 to be sure)",
+                name,
+                strays,
+            )
+        elif encoding not in ("utf-8", "utf-8-sig", "utf-16"):
             log.warning("%s: not UTF-8; read as %s (save it as UTF-8 to be sure)", name, encoding)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -236,11 +244,54 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
 
 
 def _undeclared(data: bytes) -> Iterator[str]:
-    """UTF-8, then the guesses, then latin-1 (which reads any bytes). A generator, since
-    guessing reads every character and is needed only when UTF-8 fails."""
+    """UTF-8, then UTF-8 with a few stray bytes, then the guesses, then latin-1 (which
+    reads any bytes). A generator, since guessing reads every character and is needed
+    only when UTF-8 fails."""
     yield "utf-8"
+    if _mostly_utf8(data):
+        yield MIXED
     yield from _guess(data)
     yield "latin-1"
+
+
+# UTF-8 text with a few bytes of another encoding: a Latin-1 "é" pasted into a UTF-8
+# file. Read as a whole in any single code page, all its other non-ASCII characters
+# would be garbled ("‚Äúwe will not‚ÄĚ" for “we will not”); each stray byte is read as
+# cp1252 instead (the code page such pastes come from), and only it can be wrong.
+MIXED = "utf-8+cp1252"
+
+
+def _codec(encoding: str) -> tuple[str, str]:
+    return ("utf-8", "digest-cp1252") if encoding == MIXED else (encoding, "strict")
+
+
+def _stray_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start : error.end]
+    return bytes(stray).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("digest-cp1252", _stray_as_cp1252)
+
+
+def _strays(data: bytes) -> tuple[int, int]:
+    """Bytes that are not UTF-8, and the valid multi-byte characters beside them."""
+    strays = valid = 0
+    for c in data.decode("utf-8", errors="surrogateescape"):
+        if "\udc80" <= c <= "\udcff":
+            strays += 1
+        elif not c.isascii():
+            valid += 1
+    return strays, valid
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Are the bytes UTF-8 but for a few: at least as many valid multi-byte characters as
+    stray bytes? Text in a single code page has almost none: cp1252's “ is one byte,
+    invalid in UTF-8, and a valid pair needs a capital such as "Â" before a symbol."""
+    strays, valid = _strays(data)
+    return 0 < strays <= valid
 
 
 def _guess(data: bytes) -> list[str]:

@@ -342,6 +342,23 @@ def test_utf8_is_read_without_a_warning(caplog: pytest.LogCaptureFixture) -> Non
     assert article.encoding == "utf-8" and not caplog.records
 
 
+@pytest.mark.expect_warnings  # it says which bytes were not UTF-8
+def test_one_stray_latin1_byte_in_utf8_garbles_nothing_else(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Read as one code page, the file came out "‚Äúwe will not‚ÄĚ … cafť" (mac_latin2)."""
+    text = "The minister said “we will not back down” at the café on Tuesday, police said."
+    data = text.encode("utf-8").replace("é".encode(), "é".encode("latin-1"))
+    assert data.count(b"\xe9") == 1  # one Latin-1 byte among UTF-8 quotes
+    article = parse_article(data, name="mixed.txt")
+    assert article.paragraphs == (text,)
+    assert article.encoding == "utf-8+cp1252"
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning == (
+        "mixed.txt: not UTF-8 in 1 byte(s), read as cp1252 (save it as UTF-8 to be sure)"
+    )
+
+
 @pytest.mark.expect_warnings  # the folder reader names the file it skips
 def test_a_text_longer_than_any_article_is_skipped_by_name_and_the_rest_is_read(
     article_dir: Path,
