@@ -380,3 +380,45 @@ def test_a_text_longer_than_any_article_is_skipped_by_name_and_the_rest_is_read(
         "(at most 20,000): split it into its articles"
     }
     assert len(ingested.articles) == 5  # the seeds beside it are all read
+
+
+PROSE = (
+    "The Senate passed a $95 billion spending bill on Tuesday after weeks of talks.",
+    "The bill includes funding for disaster relief, according to the committee.",
+    "The House is expected to vote on the measure next week, the majority leader said.",
+)
+# Page furniture written as sentences, with final periods (a hostile-user report: each
+# of these became a quoted point of the brief).
+FURNITURE = (
+    "Skip to main content.",
+    "Related: Senate leaders reach a deal on the border package.",
+    "Click to share on WhatsApp (Opens in new window).",
+    "We and our partners use cookies and similar technologies to personalise content and ads.",
+    "Reporting by John Smith; Editing by Mary Jones.",
+    "Follow us on Twitter for the latest updates.",
+    "Sign up for our newsletter to get the best stories in your inbox every morning.",
+    "Sign in to continue reading.",
+    "Published 3 hours ago.",
+    "Copyright © 2024 The Associated Press. All rights reserved.",
+)
+# Prose that opens with the same words stays.
+LOOKALIKES = (
+    "Copyright lawyers for the studios argued the new rules would hurt small publishers.",
+    "Shares on Wall Street fell sharply after the central bank raised its key rate.",
+    "Watch officials said the storm would reach the coast by Thursday evening.",
+)
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_page_furniture_written_as_a_sentence_is_not_article_text(line: str) -> None:
+    text = "\n".join([PROSE[0], line, PROSE[1], line, PROSE[2]])
+    article = parse_article(text.encode(), name="page.txt")
+    assert line not in article.text
+    assert article.paragraphs == PROSE
+    assert any(r.endswith(line) for r in article.removed)
+
+
+@pytest.mark.parametrize("line", LOOKALIKES)
+def test_prose_that_opens_like_page_furniture_stays(line: str) -> None:
+    text = "\n".join([PROSE[0], line, PROSE[1]])
+    assert line in parse_article(text.encode(), name="page.txt").paragraphs
