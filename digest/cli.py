@@ -16,7 +16,7 @@ from digest import __version__
 from digest import commands as actions
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
 from digest.commands import EXIT_ERROR
-from digest.config import check_feed_url
+from digest.config import check_address, check_feed_url
 from digest.console import configure_logging
 from digest.errors import ConfigError, DigestError
 from digest.profile import bundled_profiles, check_profile_name, is_profile_name
@@ -226,6 +226,7 @@ def _add_send(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="ADDR",
+        type=_usage(check_address),
         help="recipient, repeatable; replaces DIGEST_MAIL_TO and the config's 'to'",
     )
     send.add_argument("--attach-pdf", action="store_true", help="attach the PDF edition too")

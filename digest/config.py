@@ -9,6 +9,7 @@ unknown key is an error that names it. Profiles themselves are `digest.profile`'
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -31,6 +32,8 @@ from digest.profile import (  # the names a setting gives: profiles are read the
     read_toml_text,
     required_text,
 )
+
+log = logging.getLogger(__name__)
 
 # --- Settings: the config file's [mail] table, overridden by the environment -------------
 #
@@ -235,15 +238,32 @@ _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
 
 def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
-    """Plain addresses from a comma-separated string or a list of strings."""
+    """Plain addresses from a comma-separated string or a list of strings.
+
+    One that is not an address is named in a warning and left out: the others still get
+    the brief. None left is an error."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
         raise ConfigError(f"{where}: must be addresses, comma-separated or a list of strings")
     addresses = unique(i for i in items if i.strip())
-    for address in addresses:
-        if not _ADDRESS.fullmatch(address):
-            raise ConfigError(f"{where}: {address!r} is not an email address like name@example.org")
-    return addresses
+    bad = [a for a in addresses if not _ADDRESS.fullmatch(a)]
+    if bad and len(bad) == len(addresses):
+        raise ConfigError(f"{where}: {bad[0]!r} is not an email address like name@example.org")
+    for address in bad:
+        log.warning(
+            "%s: %r is not an email address like name@example.org; left out of the recipients",
+            where,
+            address,
+        )
+    return tuple(a for a in addresses if a not in bad)
+
+
+def check_address(value: str) -> str:
+    """One recipient given on the command line, or a ConfigError saying what is wrong."""
+    address = value.strip()
+    if not _ADDRESS.fullmatch(address):
+        raise ConfigError(f"{value!r} is not an email address like name@example.org")
+    return address
 
 
 def _sender(value: Any, where: str) -> str:

@@ -107,6 +107,15 @@ def test_unknown_method_and_bad_length_are_usage_errors(tmp_path: Path) -> None:
     assert raised.value.code == 2
 
 
+def test_a_to_that_is_not_an_address_is_a_usage_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["send", "--out", str(tmp_path), "--to", "ok@example.org", "--to", "broken"])
+    assert raised.value.code == 2
+    assert "'broken' is not an email address" in capsys.readouterr().err
+
+
 def test_missing_input_folder_is_an_error_with_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

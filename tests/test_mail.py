@@ -428,6 +428,20 @@ def test_a_refused_recipient_is_reported_by_address(server: Server, out: Path) -
     assert ledger_status(server) == {"ok@example.net": SENT, "gone@example.net": FAILED}
 
 
+def test_a_lone_recipient_refused_is_named_with_the_servers_answer(
+    server: Server, out: Path
+) -> None:
+    """Once said only "550 5.1.1 No such user here", without whom it concerned."""
+    server.handler.refuse = {"gone@example.net": "550 5.1.1 No such user"}
+    with pytest.raises(MailError) as raised:
+        send(server, out, to=["gone@example.net"])
+    assert str(raised.value).startswith(
+        "brief 2024-07-29 was not sent to gone@example.net: 550 5.1.1 No such user"
+    )
+    assert not server.handler.received
+    assert ledger_status(server) == {"gone@example.net": FAILED}
+
+
 def test_a_disconnect_after_the_message_went_out_is_not_retried(server: Server, out: Path) -> None:
     """The client handed the whole message over, so it cannot tell a drop mid-DATA from a
     lost answer: the outcome is unknown and nothing is sent again."""

@@ -94,13 +94,23 @@ def test_a_sources_table_is_accepted_for_later(tmp_path: Path) -> None:
         ("DIGEST_SMTP_PORT", "smtp", "DIGEST_SMTP_PORT: 'smtp' is not a number"),
         ("DIGEST_SMTP_PORT", "70000", "not a number from 1 to 65535"),
         ("DIGEST_SMTP_SECURITY", "tls", "'tls' is not one of starttls, ssl, none"),
-        ("DIGEST_MAIL_TO", "a@example.net, nobody", "'nobody' is not an email address"),
+        ("DIGEST_MAIL_TO", "nobody, nobody@", "'nobody' is not an email address"),
         ("DIGEST_MAIL_FROM", "Digest", "'Digest' is not an address"),
     ],
 )
 def test_bad_values_are_errors_that_say_where(variable: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_mail_settings(None, {variable: value})
+
+
+def test_a_recipient_that_is_not_an_address_is_named_and_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One bad recipient is skipped by name; the others still get the brief."""
+    settings = load_mail_settings(None, {"DIGEST_MAIL_TO": "a@example.net, nobody, b@example.net"})
+    assert settings.to == ("a@example.net", "b@example.net")
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "'nobody' is not an email address" in warning and "left out" in warning
 
 
 def test_a_login_over_plain_smtp_is_refused() -> None:

@@ -173,6 +173,9 @@ def _verdict(date: dt.date, message_id: str, outcome: Outcome) -> None:
             outcome_unknown=bool(unknown),
         )
     reasons = set(refused.values())
+    if not unknown and len(refused) == 1:  # the server's answer, and whom it concerns
+        [(recipient, answer)] = refused.items()
+        raise MailError(f"brief {day} was not sent to {recipient}: {answer}{retry}")
     if not unknown and len(reasons) == 1:
         raise MailError(reasons.pop())
     if not refused:
