@@ -431,7 +431,9 @@ def load_brief_settings(
                 profile = Path(data["source"]).parent / profile
     return BriefSettings(
         profile=profile,
-        title=required_text(table, "title", where) if "title" in table else None,
+        title=_one_line(required_text(table, "title", where), f"{where} 'title'")
+        if "title" in table
+        else None,
         pages=_whole(table["pages"], f"{where} 'pages'") if "pages" in table else None,
         length=_whole(table["length"], f"{where} 'length'") if "length" in table else None,
         base_url=_base_url(table["base_url"], f"{where} 'base_url'") if "base_url" in table else "",

@@ -162,6 +162,11 @@ def test_no_brief_table_leaves_every_choice_to_options_and_defaults(tmp_path: Pa
         ("pages = 1.5", "[brief] 'pages': 1.5 is not a whole number of at least 1"),
         ('length = "4"', "[brief] 'length': '4' is not a whole number of at least 1"),
         ('title = ""', "[brief]: 'title' must be a non-empty string"),
+        # The title is the email's subject: `digest brief` took it, `send` then refused it.
+        (
+            'title = "Evil\\nBcc: x@example.org"',
+            "[brief] 'title': 'Evil\\nBcc: x@example.org' holds a line break (CR or LF)",
+        ),
     ],
 )
 def test_bad_brief_settings_are_errors_that_name_the_key(
