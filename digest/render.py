@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from digest import __version__
 from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
+from digest.console import printable
 from digest.errors import RenderError
 from digest.models import Article, Brief, Conflict, Point, Previous, Section
 
@@ -298,7 +299,9 @@ def _source_view(article: Article, quoted: set[str]) -> SourceView:
     # A title made from the opening sentence says less than the article's own summary.
     derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)
     # A file name only where the article has no title of its own to find it by.
-    where = article.url or (article.path.name if article.path and derived else "")
+    # A file name comes from whoever named the file: a control character (an ESC that
+    # would colour the terminal showing the text edition) is shown escaped, "\x1b".
+    where = article.url or (printable(article.path.name) if article.path and derived else "")
     summary = " ".join(sentence for sentence in article.summary if sentence not in quoted)
     title = "" if derived and summary else short_title(article.title)
     byline = ", ".join(part for part in (article.outlet, published) if part)

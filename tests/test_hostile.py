@@ -222,3 +222,21 @@ def test_bidi_overrides_and_zero_width_characters_never_reach_the_brief(tmp_path
     assert not invisible & set(pdf_text)
     assert "to expand joint exercises" in built.files["txt"].read_text("utf-8")
     assert "Allies agree on command" in built.files["html"].read_text("utf-8")
+
+
+def test_a_file_name_with_control_characters_reaches_the_editions_escaped(tmp_path: Path) -> None:
+    """The Sources list names an untitled article's file: an ESC in that name reached the
+    text edition (the email's text part) raw, and `cat` turned the terminal red."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = "wire \x1b[31mred\x1b[0m\u202e.txt"
+    (folder / name).write_text(
+        "The council approved the transit budget on Tuesday after a six-hour debate.\n\n"
+        "Fares will rise by 5 percent in January, and 40 new buses join the fleet.\n",
+        "utf-8",
+    )
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=dt.date(2024, 7, 29))
+    for edition in ("txt", "html"):
+        shown = built.files[edition].read_text("utf-8")
+        assert "wire \\x1b[31mred\\x1b[0m\\u202e.txt" in shown, edition
+        assert "\x1b" not in shown and "\u202e" not in shown, edition
