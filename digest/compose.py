@@ -365,6 +365,14 @@ _WEEKDAYS_MONTHS = re.compile(
     re.I,
 )
 _COMPARATIVES = {"more", "fewer", "less"}  # "2,500 more troops": part of what is counted
+# Prepositions the stopword list lacks: one ends what is counted ("40,000 households
+# across the region"). English grammar, not any beat's vocabulary.
+_PREPOSITIONS = frozenset(
+    "across along amid amidst among amongst around behind beside besides beyond despite "
+    "inside near onto outside past per since toward towards via within without throughout "
+    "till unlike versus".split()
+)
+_ENDS_UNIT = STOPWORDS | _PREPOSITIONS
 _UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
 _JOINING = {"and", "or"}  # two things counted together: "10 misconduct and corruption charges"
 _UNIT_MOST = 5  # words after a number: three, or five when "and"/"or" joins two of them
@@ -403,7 +411,7 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
             unit.append(match[0])  # "10 sexual misconduct and corruption charges"
             continue
         if bare.lower() not in _COMPARATIVES and (
-            bare.lower() in STOPWORDS or _WEEKDAYS_MONTHS.match(bare)
+            bare.lower() in _ENDS_UNIT or _WEEKDAYS_MONTHS.match(bare)
         ):
             break
         if unit and re.search(r"(?:ed|ing)$", bare):

@@ -222,6 +222,9 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
         ("Aged 13 and 11, the boys were freed.", "11", "11"),
         ("The party took 64 of the 122, officials said.", "64", "64 of the 122"),
         ("The bill would cost 35, officials said.", "35", "35"),
+        # A preposition ends the phrase (a hostile-user report: "40,000 households across").
+        ("Power was cut to 40,000 households across the region.", "40,000", "40,000 households"),
+        ("Prices rose 5 percent amid the drought.", "5", "5 percent"),
         ("The army lost 3 soldiers and wounded 5 others.", "3", "3 soldiers"),
     ],
 )
