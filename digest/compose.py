@@ -61,9 +61,13 @@ def compose(
     """Arrange the stories shown in full (most important first) into a brief for `date`.
 
     `unshown` are the stories the page budget leaves out, in order; the first `listed`
-    of them are printed by headline under "More stories", and the JSON has them all."""
+    of them are printed by headline under "More stories", and the JSON has them all. A
+    chosen story with no point to quote (its headline was all it said) is listed first,
+    in the room it would have taken."""
     shown = [_with_conflicts(c) for c in chosen if c.points]
-    unshown = [*(c.story for c in chosen if not c.points), *unshown]
+    empty = [c.story for c in chosen if not c.points]
+    unshown = [*empty, *unshown]
+    listed += len(empty)
     shown = _ranked(shown)
     stories = tuple(c.story for c in shown) + tuple(replace(s, shown=False) for s in unshown)
     brief = Brief(

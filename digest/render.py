@@ -285,11 +285,17 @@ def _body(brief: Brief) -> list[SectionView]:
 
 def _tally(brief: Brief) -> str:
     """ "16 points quoted from 5 sources", or "… from 12 of 5,000 articles read"."""
-    points = len(brief.points)
+    points = _counted(len(brief.points), "point")
     cited = len({n for p in brief.points for n in p.sources})
     if brief.articles_read > cited:
-        return f"{points} points quoted from {cited} of {brief.articles_read:,} articles read"
-    return f"{points} points quoted from {cited} sources"
+        read = _counted(brief.articles_read, "article")
+        return f"{points} quoted from {cited:,} of {read} read"
+    return f"{points} quoted from {_counted(cited, 'source')}"
+
+
+def _counted(n: int, noun: str) -> str:
+    """ "1 point", "16 points", "5,000 articles"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _source_view(article: Article, quoted: set[str]) -> SourceView:

@@ -445,3 +445,35 @@ def test_after_grouping_no_article_is_closer_to_another_story_or_far_from_its_ow
                 if h != g and len(other) >= 2:
                     mean = float(cosine[i, other].mean())
                     assert not (mean > own and mean >= DEFAULT.join * cohesion(other)), (i, g, h)
+
+
+# One sentence of news in Chinese: all its article can quote is the sentence that also
+# heads its story (a hostile-user report: the brief printed it as heading and as point).
+ONE_SENTENCE = "东京周二发生强烈地震，造成至少十人受伤。"
+ONE_SENTENCE_ARTICLE = ONE_SENTENCE + "日本气象厅表示，地震震级为6.5级。当局正在评估损失情况。\n"
+
+
+def test_a_story_whose_only_sentence_is_its_headline_is_listed_not_stated_twice(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "quake.txt").write_text(ONE_SENTENCE_ARTICLE, "utf-8")
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
+    text = built.files["txt"].read_text("utf-8")
+    assert text.count(ONE_SENTENCE) == 1, text
+    assert text.index("MORE STORIES") < text.index(ONE_SENTENCE) < text.index("SOURCES")
+    stories = json.loads(built.files["json"].read_text("utf-8"))["stories"]
+    [quake] = [s for s in stories if s["headline"] == ONE_SENTENCE]
+    assert quake["shown"] is False
+    assert any(s["shown"] for s in stories)  # the seeds' story still has its points
+
+
+def test_a_lone_article_of_one_sentence_still_makes_a_brief_of_it(tmp_path: Path) -> None:
+    """When no story has anything but its headline to say, the brief quotes it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "quake.txt").write_text(ONE_SENTENCE_ARTICLE, "utf-8")
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
+    assert [p.text for p in built.brief.points] == [ONE_SENTENCE]
+    assert "1 point quoted from 1 source\n" in built.files["txt"].read_text("utf-8")

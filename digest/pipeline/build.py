@@ -223,6 +223,22 @@ class Day:
 
     def brief(self, plan: budget.Plan, *, date: dt.date, length: int | None) -> Brief:
         """Points for the stories the plan shows, composed into a brief."""
+        chosen = self._choose(plan, length=length, restating=False)
+        if not any(c.points for c in chosen):  # each story said nothing but its headline
+            chosen = self._choose(plan, length=length, restating=True)
+        return compose(
+            chosen,
+            articles=self.ingested.articles,
+            profile=self.profile,
+            date=date,
+            method=self.method,
+            skipped=self.ingested.skipped,
+            unshown=self.stories[len(chosen) :],
+            listed=plan.listed,
+        )
+
+    def _choose(self, plan: budget.Plan, *, length: int | None, restating: bool) -> list[Chosen]:
+        """Each shown story's points; with `restating`, a story may quote its headline."""
         chosen = []
         total = sum(plan.words) or 1
         for story, words in zip(self.stories, plan.words, strict=False):
@@ -230,8 +246,15 @@ class Day:
             alone = len(self.stories) == 1
             share = None if length is None else max(1, round(length * words / total))
             headed = not (alone and self.profile.sections)
-            for corpus in _tries(whole, story.headline if headed else None):
-                log.info("story %d: ranking %d sentences", story.n, len(corpus.sentences))
+            points: tuple[Point, ...] = ()
+            tries = _tries(whole, story.headline if headed else None, restating=restating)
+            for n, corpus in enumerate(tries):
+                log.log(
+                    logging.DEBUG if n else logging.INFO,
+                    "story %d: ranking %d sentences",
+                    story.n,
+                    len(corpus.sentences),
+                )
                 ranking = rank(corpus, method=self.method, words=None if alone else words)
                 points = _points(
                     corpus, ranking, self.profile, length=share, words=words, alone=alone
@@ -243,16 +266,7 @@ class Day:
             log.debug(
                 "story %d: %d point(s), %d words: %s", story.n, len(points), said, story.headline
             )
-        return compose(
-            chosen,
-            articles=self.ingested.articles,
-            profile=self.profile,
-            date=date,
-            method=self.method,
-            skipped=self.ingested.skipped,
-            unshown=self.stories[len(chosen) :],
-            listed=plan.listed,
-        )
+        return chosen
 
 
 def _fitting(length: int | None, day: Day, *, pages: int) -> int | None:
@@ -277,14 +291,17 @@ def printed_texts(brief: Brief) -> list[str]:
     return [p.text for p in brief.points] + listed
 
 
-def _tries(whole: Corpus, headline: str | None) -> Iterator[Corpus]:
+def _tries(whole: Corpus, headline: str | None, *, restating: bool) -> Iterator[Corpus]:
     """The story's sentences to choose points from, first choice first. A story shown
-    under its headline does not state it again, in the headline's words or another
-    outlet's, unless that is all it has to say."""
+    under its headline does not state it again: in another outlet's words only when that
+    is all it has to say, in the headline's own words only when `restating` (when no
+    story of the day has anything else to say). Otherwise a story whose only sentence is
+    its headline has no point, and is listed by that headline under More stories."""
     if headline is not None:
         yield _without(whole, headline)
         yield _without(whole, headline, restated=False)
-    yield whole
+    if headline is None or restating:
+        yield whole
 
 
 def _without(corpus: Corpus, headline: str, *, restated: bool = True) -> Corpus:
