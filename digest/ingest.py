@@ -182,7 +182,7 @@ def parse_article(
             f"{name}: {size:,} words, more than one article holds (at most {MAX_WORDS:,}): "
             "split it into its articles"
         )
-    title = str(meta.get("title") or cleaned.title or _first_sentence(cleaned.paragraphs[0]))
+    title = _opt(meta.get("title")) or cleaned.title or _first_sentence(cleaned.paragraphs[0])
     return Article(
         index=index,
         title=_one_line(title),
@@ -355,7 +355,11 @@ def _size(n: int) -> str:
 
 
 def _opt(value: object) -> str | None:
-    return _one_line(str(value)) if value not in (None, "") else None
+    """A front-matter value as one line of text; a list or a table (YAML gives them for
+    `title: [a, b]`) is no title, URL or outlet, so it counts as absent."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+        return _one_line(str(value)) or None
+    return None
 
 
 def _one_line(text: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import subprocess
 import threading
 import time
 import unicodedata
@@ -240,3 +242,33 @@ def test_a_file_name_with_control_characters_reaches_the_editions_escaped(tmp_pa
         shown = built.files[edition].read_text("utf-8")
         assert "wire \\x1b[31mred\\x1b[0m\\u202e.txt" in shown, edition
         assert "\x1b" not in shown and "\u202e" not in shown, edition
+
+
+def test_a_word_of_thousands_of_letters_is_never_quoted_and_stays_inside_the_margins(
+    tmp_path: Path,
+) -> None:
+    """A 4,000-letter "word" ran past the PDF's right margin (and made a point)."""
+    blob = "A" * 4000
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        f"---\ntitle: Council report\noutlet: Wire{blob}\n---\n"
+        f"The council approved the budget on Tuesday after a long debate, officials said.\n\n"
+        f"The report called it {blob} in a footnote on the second page of its findings.\n\n"
+        "The mayor promised a discount scheme for students and pensioners on Wednesday.\n",
+        "utf-8",
+    )
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=dt.date(2024, 7, 29))
+    assert all(blob not in p.text for p in built.brief.points)
+    reader = PdfReader(built.files["pdf"])
+    width = float(reader.pages[0].mediabox.width)
+    right_margin = 19 / 25.4 * 72  # print.css: 19 mm
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(built.files["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ">WireAAAAAAAAAA" in boxes  # the outlet (its first 300 characters) is printed
+    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
+    assert right_edges and max(right_edges) <= width - right_margin + 0.5

@@ -422,3 +422,17 @@ def test_page_furniture_written_as_a_sentence_is_not_article_text(line: str) -> 
 def test_prose_that_opens_like_page_furniture_stays(line: str) -> None:
     text = "\n".join([PROSE[0], line, PROSE[1]])
     assert line in parse_article(text.encode(), name="page.txt").paragraphs
+
+
+def test_a_front_matter_title_that_is_a_list_or_table_counts_as_absent() -> None:
+    """YAML reads `title: [[x, x]]` as a list; its Python form became the title."""
+    text = (
+        "---\ntitle: [[x, x], [y]]\nurl: {href: 1}\noutlet: [Wire]\n---\n"
+        "The council approved the transit budget on Tuesday after a six-hour debate.\n"
+    )
+    article = parse_article(text.encode(), name="t.md")
+    assert (
+        article.title
+        == "The council approved the transit budget on Tuesday after a six-hour debate."
+    )
+    assert article.url is None and article.outlet is None
