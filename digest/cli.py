@@ -103,8 +103,16 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     )
 
 
+def _folder(value: str) -> Path:
+    """A folder named on the command line; an empty name (`--out ''`, an unset shell
+    variable) would mean the current folder, which no one asks for that way."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty folder name; give a folder, e.g. out")
+    return Path(value)
+
+
 def _out_option(parser: argparse.ArgumentParser, help: str) -> None:
-    parser.add_argument("--out", type=Path, default=Path("out"), metavar="DIR", help=help)
+    parser.add_argument("--out", type=_folder, default=Path("out"), metavar="DIR", help=help)
 
 
 def _date_option(parser: argparse.ArgumentParser, help: str) -> None:
@@ -127,7 +135,7 @@ def _add_brief(commands: argparse._SubParsersAction) -> None:
     )
     brief.add_argument(
         "--input",
-        type=Path,
+        type=_folder,
         default=None,
         metavar="DIR",
         help="folder of .txt, .md and .html articles (default: the seed "
@@ -341,7 +349,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
 def _add_daily_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input",
-        type=Path,
+        type=_folder,
         default=None,
         metavar="DIR",
         help="inbox folder of article files (default: 'inbox' in [sources])",

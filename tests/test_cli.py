@@ -116,6 +116,17 @@ def test_a_to_that_is_not_an_address_is_a_usage_error_naming_it(
     assert "'broken' is not an email address" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", ["--out", "--input"])
+def test_an_empty_folder_name_is_a_usage_error(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out ''` (an unset shell variable) wrote the brief into the current folder."""
+    with pytest.raises(SystemExit) as raised:
+        main(["brief", option, ""])
+    assert raised.value.code == 2
+    assert "an empty folder name" in capsys.readouterr().err
+
+
 def test_missing_input_folder_is_an_error_with_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
