@@ -161,22 +161,33 @@ def _summary(entry: Entry) -> str:
     return "".join(parts)
 
 
-def archive_files(folder: Path, *, base_url: str = "") -> dict[Path, bytes | str]:
-    """The archive's files for `folder`, rendered from its briefs (nothing written)."""
-    found = entries(folder, base_url=base_url)
+def archive_files(
+    folder: Path, *, base_url: str = "", found: list[Entry] | None = None
+) -> dict[Path, bytes | str]:
+    """The archive's files for `folder`, rendered from its briefs (`found`, else read;
+    nothing written)."""
+    found = entries(folder, base_url=base_url) if found is None else found
     return {
         folder / INDEX: render_index(found, base_url=base_url),
         folder / FEED: render_feed(found, base_url=base_url),
     }
 
 
-def write_archive(folder: Path, *, base_url: str = "") -> dict[str, Path]:
-    """Rebuild index.html and feed.xml from the briefs in `folder`, atomically together."""
+@dataclass(frozen=True)
+class Written:
+    index: Path
+    feed: Path
+    briefs: int  # how many briefs they list
+
+
+def write_archive(folder: Path, *, base_url: str = "") -> Written:
+    """Rebuild index.html and feed.xml from the briefs in `folder`, atomically together.
+    The folder's briefs are read once (a file that does not parse is named once)."""
     if not folder.is_dir():
         raise OutputError(f"{folder}: not a folder of briefs (give --out the briefs' folder)")
-    files = archive_files(folder, base_url=base_url)
-    write_all(files)
-    return {"index": folder / INDEX, "feed": folder / FEED}
+    found = entries(folder, base_url=base_url)
+    write_all(archive_files(folder, base_url=base_url, found=found))
+    return Written(folder / INDEX, folder / FEED, len(found))
 
 
 def update_archive(folder: Path, *, base_url: str = "") -> None:

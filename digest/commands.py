@@ -32,14 +32,12 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def archive(args: argparse.Namespace) -> int:
-    from digest.archive import entries as archive_entries
     from digest.archive import write_archive
 
     settings = load_brief_settings(args.config)
-    files = write_archive(args.out, base_url=settings.base_url)
-    count = len(archive_entries(args.out))
-    briefs = "brief" if count == 1 else "briefs"
-    log.info("archive: %d %s -> %s, %s", count, briefs, files["index"], files["feed"])
+    written = write_archive(args.out, base_url=settings.base_url)
+    briefs = "brief" if written.briefs == 1 else "briefs"
+    log.info("archive: %d %s -> %s, %s", written.briefs, briefs, written.index, written.feed)
     return EXIT_OK
 
 

@@ -218,3 +218,15 @@ def test_a_malformed_brief_json_is_skipped_and_the_rest_listed(
     ]
     assert "skipped brief-2024-08-01.json" in caplog.text
     assert len(feedparser.parse((two_briefs / "feed.xml").read_bytes()).entries) == 2
+
+
+def test_the_archive_command_names_a_malformed_brief_once_and_counts_the_rest(
+    two_briefs: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`digest archive` read the folder twice (to write, then to count): each skipped
+    file was named twice."""
+    (two_briefs / "brief-2024-08-01.json").write_text("{")
+    assert main(["archive", "--out", str(two_briefs)]) == 0
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("skipped brief-2024-08-01.json" in m for m in messages) == 1
+    assert any(m.startswith("archive: 2 briefs -> ") for m in messages)
