@@ -8,6 +8,7 @@ nothing; knows nothing of PDF engines or mail.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import unicodedata
 import urllib.parse
@@ -314,9 +315,14 @@ def _source_view(article: Article, quoted: set[str]) -> SourceView:
     return SourceView(article.index, title, byline, where, summary, _link(article.url))
 
 
+# Characters no well-formed URL holds (RFC 3986 has them percent-encoded): a "URL" with a
+# space or an angle bracket in it is text, not a link to offer a reader.
+_NOT_IN_URL = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
+
+
 def _link(url: str | None) -> str | None:
     """The URL if a reader may click it: http or https with a host, nothing else."""
-    if not url:
+    if not url or _NOT_IN_URL.search(url):
         return None
     parts = urlsplit(url)
     return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
