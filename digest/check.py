@@ -98,6 +98,15 @@ def _settings(config: Path | None, env: Mapping[str, str]) -> tuple[list[Result]
     mail = load("mail", lambda: load_mail_settings(config, env))
     assert sources is None or isinstance(sources, SourceSettings)
     assert mail is None or isinstance(mail, MailSettings)
+    if mail is not None and mail.left_out:
+        results.append(
+            Result(
+                "recipients",
+                FAIL,
+                f"not addresses, left out of every send: {', '.join(map(repr, mail.left_out))}",
+                "correct or remove them in 'to' (DIGEST_MAIL_TO)",
+            )
+        )
     return results, (mail, sources)
 
 

@@ -73,17 +73,21 @@ listen to this article""".splitlines()
 
 # Page furniture written as a sentence, with its final period: a link's label ("Related:
 # …"), sharing and sign-up prompts, cookie notices, a wire's staff credits, a skip link.
-# Web pages at large, not any beat; checked only in blocks of at most _FURNITURE_WORDS.
+# Web pages at large, not any beat; checked only in blocks of at most _FURNITURE_WORDS,
+# at their very start (a quotation that opens so is someone's words: "“Click here to
+# claim your refund,” the texts read"). Labels that open prose too ("Watch: the moment
+# the bridge fell…", "Contents: two tonnes of cocaine…") are left alone.
 _FURNITURE_START = re.compile(
     r"(?:related|read more|read also|also read|see also|more on this|recommended|"
-    r"watch|listen|table of contents|contents)\s*:"
-    r"|(?:click|tap) (?:to|here)|share (?:this|on)\b|skip to (?:main )?content"
+    r"table of contents)\s*:"
+    r"|(?:click|tap) here\b|(?:click|tap) to (?:share|read|view|open|subscribe|continue|print)\b"
+    r"|share (?:this|on)\b|skip to (?:main )?content"
     r"|(?:follow|like) us on|sign up (?:for|to)|subscribe (?:to|for|now)\b"
     r"|(?:sign|log) in (?:to|or)\b|already a subscriber|register (?:to|for) (?:read|continue)"
     r"|(?:we|we and our partners|this (?:site|website)) uses? cookies"
     r"|by (?:clicking|continuing|using)\b.{0,60}\byou agree"
     r"|(?:additional )?reporting by\b.{0,80}\b(?:editing|writing) by\b"
-    r"|our standards\s*:|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|all rights reserved"
+    r"|our standards\s*:|copyright\s*(?:©|\(c\))|©\s*\d{4}|all rights reserved"
     r"|(?:published|updated) \d+ (?:minutes?|hours?|days?) ago",
     re.I,
 )
@@ -185,7 +189,7 @@ def _noise_of_kind(block: str) -> str | None:
     lowered = block.lower().strip(" .:!|>»›")
     if lowered in _BOILERPLATE_LINES:
         return "page furniture"
-    if len(block.split()) <= _FURNITURE_WORDS and _FURNITURE_START.match(block.lstrip("(«“\"'")):
+    if len(block.split()) <= _FURNITURE_WORDS and _FURNITURE_START.match(block):
         return "page furniture"
     if _CAPTION.match(block) or _CAPTION_LABEL.match(block):
         return "photo caption"

@@ -370,11 +370,12 @@ _WEEKDAYS_MONTHS = re.compile(
 )
 _COMPARATIVES = {"more", "fewer", "less"}  # "2,500 more troops": part of what is counted
 # Prepositions the stopword list lacks: one ends what is counted ("40,000 households
-# across the region"). English grammar, not any beat's vocabulary.
+# across the region"). English grammar, not any beat's vocabulary. Not "per" ("$80 per
+# barrel", "40 per cent"), nor those that are adjectives too ("3 past champions", "12
+# outside directors").
 _PREPOSITIONS = frozenset(
     "across along amid amidst among amongst around behind beside besides beyond despite "
-    "inside near onto outside past per since toward towards via within without throughout "
-    "till unlike versus".split()
+    "onto since toward towards via within without throughout till unlike versus".split()
 )
 _ENDS_UNIT = STOPWORDS | _PREPOSITIONS
 _UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")

@@ -108,6 +108,7 @@ class MailSettings:
     password: str | None = field(default=None, repr=False)
     sender: str | None = None  # the From header as written, e.g. "Digest <d@example.org>"
     to: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()  # recipients in 'to' that are not addresses
     ca_file: Path | None = None
     timeout: float = 30.0
     data_timeout: float = 600.0
@@ -222,6 +223,7 @@ def _mail_settings(
         password=env.get("DIGEST_SMTP_PASSWORD") or None,
         sender=get("sender", _sender),
         to=get("to", parse_addresses, ()),
+        left_out=get("to", _not_addresses, ()),
         ca_file=Path(ca_file) if ca_file else None,
         timeout=get("timeout", lambda v, w: _number(v, w, float, 1, 600), 30.0),
         data_timeout=data_timeout,
@@ -237,17 +239,15 @@ def _mail_settings(
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
 
-def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
+def parse_addresses(value: Any, where: str, *, strict: bool = False) -> tuple[str, ...]:
     """Plain addresses from a comma-separated string or a list of strings.
 
-    One that is not an address is named in a warning and left out: the others still get
-    the brief. None left is an error."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-        raise ConfigError(f"{where}: must be addresses, comma-separated or a list of strings")
-    addresses = unique(i for i in items if i.strip())
-    bad = [a for a in addresses if not _ADDRESS.fullmatch(a)]
-    if bad and len(bad) == len(addresses):
+    In a config, one that is not an address is named in a warning and left out: the
+    others still get the brief (`digest check` fails on it). None left is an error, and
+    so is any bad one when `strict` (recipients a caller names for one send)."""
+    addresses = _listed(value, where)
+    bad = _not_addresses(value, where)
+    if bad and (strict or len(bad) == len(addresses)):
         raise ConfigError(f"{where}: {bad[0]!r} is not an email address like name@example.org")
     for address in bad:
         log.warning(
@@ -256,6 +256,17 @@ def parse_addresses(value: Any, where: str) -> tuple[str, ...]:
             address,
         )
     return tuple(a for a in addresses if a not in bad)
+
+
+def _listed(value: Any, where: str) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{where}: must be addresses, comma-separated or a list of strings")
+    return unique(i for i in items if i.strip())
+
+
+def _not_addresses(value: Any, where: str) -> tuple[str, ...]:
+    return tuple(a for a in _listed(value, where) if not _ADDRESS.fullmatch(a))
 
 
 def check_address(value: str) -> str:

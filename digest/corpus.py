@@ -16,7 +16,14 @@ from functools import cached_property
 import numpy as np
 
 from digest.models import Article, Sentence
-from digest.text import STOPWORDS, article_sentences, content_stems, word_count, words
+from digest.text import (
+    STOPWORDS,
+    UNSPACED,
+    article_sentences,
+    content_stems,
+    word_count,
+    words,
+)
 from digest.vectors import Rows
 
 # A profile's [synonyms] as the corpus uses them: the stems of each word or phrase → the
@@ -328,11 +335,9 @@ _PRONOUN_ATTRIBUTION = re.compile(
 )
 # No run of text without a space this long is prose: DUC 2004's articles and the seeds
 # have none of 50 characters (measured); a long URL or a pasted blob has. Chinese,
-# Japanese and Korean (Han, kana, Hangul, fullwidth forms) write no spaces, so their
-# characters never count.
-_UNBROKEN = re.compile(
-    "[^\\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]{50}"
-)
+# Japanese and Korean characters and their punctuation, written without spaces, never
+# count.
+_UNBROKEN = re.compile(f"[^\\s{UNSPACED}]{{50}}")
 _OPENERS = "“\"‘'("
 _CLOSERS = {"“": "”", '"': '"', "‘": "’", "(": ")"}
 

@@ -29,7 +29,7 @@ from digest.cleaning import clean_text
 from digest.errors import IngestError
 from digest.htmltext import extract_html, visible_text
 from digest.models import Article, Skipped
-from digest.text import sentence_spans, unsupported_script
+from digest.text import sentence_spans, unsupported_script, word_count
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def parse_article(
     cleaned = clean_text(body)
     if not cleaned.paragraphs:
         raise IngestError(f"{name}: no article text left after cleaning")
-    size = sum(len(p.split()) for p in cleaned.paragraphs)
+    size = sum(word_count(p) for p in cleaned.paragraphs)  # Chinese: two characters a word
     if size > MAX_WORDS:
         raise IngestError(
             f"{name}: {size:,} words, more than one article holds (at most {MAX_WORDS:,}): "
@@ -229,7 +229,7 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
         if len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536) + 2:
             raise IngestError(f"{name}: binary file (control characters), not text")
         if encoding == MIXED:
-            strays, _ = _strays(data)
+            strays = _strays(data)[0]
             log.warning(
                 "%s: not UTF-8 in %d byte(s), read as cp1252 (save it as UTF-8 to be sure)",
                 name,
@@ -357,6 +357,8 @@ def _size(n: int) -> str:
 def _opt(value: object) -> str | None:
     """A front-matter value as one line of text; a list or a table (YAML gives them for
     `title: [a, b]`) is no title, URL or outlet, so it counts as absent."""
+    if isinstance(value, dt.date):  # YAML reads `title: 2024-07-29` as a date
+        return value.isoformat()
     if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
         return _one_line(str(value)) or None
     return None

@@ -25,8 +25,8 @@ from markupsafe import Markup
 
 from digest import __version__
 from digest.compose import MAX_CITED, OTHER_STORIES, cited_per_point
-from digest.console import printable
 from digest.errors import RenderError
+from digest.ingest import shown_name
 from digest.models import Article, Brief, Conflict, Point, Previous, Section
 
 EMAIL_LIMIT_BYTES = 90 * 1024
@@ -307,17 +307,20 @@ def _source_view(article: Article, quoted: set[str]) -> SourceView:
     derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)
     # A file name only where the article has no title of its own to find it by.
     # A file name comes from whoever named the file: a control character (an ESC that
-    # would colour the terminal showing the text edition) is shown escaped, "\x1b".
-    where = article.url or (printable(article.path.name) if article.path and derived else "")
+    # would colour the terminal showing the text edition) is shown escaped, "\x1b", as
+    # the log and the list of files not briefed show it.
+    where = article.url or (shown_name(article.path.name) if article.path and derived else "")
     summary = " ".join(sentence for sentence in article.summary if sentence not in quoted)
     title = "" if derived and summary else short_title(article.title)
     byline = ", ".join(part for part in (article.outlet, published) if part)
     return SourceView(article.index, title, byline, where, summary, _link(article.url))
 
 
-# Characters no well-formed URL holds (RFC 3986 has them percent-encoded): a "URL" with a
-# space or an angle bracket in it is text, not a link to offer a reader.
-_NOT_IN_URL = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
+# Characters no URL holds as written (RFC 3986 has them percent-encoded), and that
+# end a URL in running text: a "URL" with a space, a quote or an angle bracket in it
+# is text, not a link to offer a reader. ("|", "^" and braces, also unsafe, occur in
+# real tracking links, and browsers encode them: those stay links.)
+_NOT_IN_URL = re.compile(r"[\s<>\"`\x00-\x1f\x7f]")
 
 
 def _link(url: str | None) -> str | None:

@@ -212,6 +212,11 @@ _CJK_RUN = re.compile(f"[{_HAN}]+|[{_KATAKANA}]+|([{_HIRAGANA}]+)|[{_HANGUL}]+")
 _HAN_KANA = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}]")
 # Any character of those runs: one class is ten times faster to search than the runs.
 _CJK = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}{_HANGUL}]")
+# Characters of the scripts written without spaces between words, with their punctuation
+# (、。「」, fullwidth ！？：, fullwidth digits): a regular-expression class body.
+UNSPACED = (
+    f"{_HAN}{_KATAKANA}{_HIRAGANA}{_HANGUL}\u3000-\u303f\uff01-\uff20\uff3b-\uff40\uff5b-\uff65"
+)
 
 
 def _cjk_pairs(token: str) -> tuple[str, ...]:

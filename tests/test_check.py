@@ -174,6 +174,15 @@ def test_a_bad_setting_fails_and_the_server_is_not_tried(tmp_path: Path) -> None
     assert any(r.failed for r in results)
 
 
+@pytest.mark.expect_warnings  # loading the settings names the bad recipient too
+def test_a_recipient_that_is_not_an_address_fails_the_check_by_name(tmp_path: Path) -> None:
+    """A send leaves it out and goes on; the check says so, so the typo gets fixed."""
+    path = config(tmp_path, '[mail]\nto = ["a@example.net", "bob@example"]\n')
+    recipients = row(check_setup(config=path, out=tmp_path / "out", environ={}), "recipients")
+    assert recipients.status == FAIL and "'bob@example'" in recipients.detail
+    assert "'to'" in recipients.fix
+
+
 def test_a_state_folder_that_cannot_be_made_fails(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

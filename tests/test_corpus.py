@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 
-from digest.corpus import OVERLAP, SAME_FACT, SAME_FIGURE, Corpus
+from digest.corpus import OVERLAP, SAME_FACT, SAME_FIGURE, Corpus, is_quotable
 from digest.ingest import read_folder
 from tests.conftest import SEEDS, make_article
 
@@ -59,3 +61,30 @@ def test_a_repeated_lookup_gives_the_same_answer_whatever_came_before(corpus: Co
     i = next(i for i, found in enumerate(loose) if found)
     corpus.neighbours(i, OVERLAP).clear()  # what a caller does with its list stays there
     assert corpus.neighbours(i, OVERLAP) == loose[i]
+
+
+# Sentences of the scripts written without spaces, each longer than 50 characters.
+UNSPACED_SENTENCES = (
+    "日本政府は火曜日、東京で開かれた会合で、来年度の防衛予算を過去最大の規模に増やす方針を正式に決定したと発表した。",
+    "中国国家统计局周二公布的数据显示，今年前三个季度全国规模以上工业企业实现利润总额同比增长百分之五点四，增速比上半年有所回升。",
+    # Korean puts spaces between phrases; here in decomposed form (conjoining jamo, three
+    # characters a syllable), as some systems write it.
+    unicodedata.normalize(
+        "NFD",
+        "정부는 화요일 서울에서 열린 회의에서 내년도 국방 예산을 사상 최대 규모로 늘리는 "
+        "방안을 공식적으로 결정했다고 발표했다.",
+    ),
+)
+
+
+@pytest.mark.parametrize("sentence", UNSPACED_SENTENCES)
+def test_a_long_sentence_written_without_spaces_is_quotable(sentence: str) -> None:
+    assert len(sentence) > 50
+    assert is_quotable(sentence)
+
+
+@pytest.mark.parametrize("blob", ["A" * 60, "Ａ" * 60, "https://example.org/" + "x" * 40])
+def test_a_sentence_holding_a_long_run_without_spaces_is_not_quotable(blob: str) -> None:
+    """A 4,000-letter "word" was quoted as a point and ran past the PDF's margin."""
+    assert not is_quotable(f"The council approved the budget, and {blob} was its word.")
+    assert is_quotable("The council approved the budget, and the mayor welcomed the vote.")

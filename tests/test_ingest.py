@@ -342,6 +342,16 @@ def test_utf8_is_read_without_a_warning(caplog: pytest.LogCaptureFixture) -> Non
     assert article.encoding == "utf-8" and not caplog.records
 
 
+def test_a_chinese_text_longer_than_any_article_is_skipped_too() -> None:
+    """Chinese has no spaces: counted by spaces, a 300 KB text was a few hundred words."""
+    sentence = "中国国家统计局周二公布的数据显示，今年前三个季度工业企业利润同比增长。"
+    han = sum(1 for c in sentence if "\u4e00" <= c <= "\u9fff")
+    paragraph = sentence * 20
+    paragraphs = 2 * 20_000 // (han * 20) + 2  # two characters a word: over 20,000 words
+    with pytest.raises(IngestError, match=r"more than one article holds \(at most 20,000\)"):
+        parse_article("\n\n".join([paragraph] * paragraphs).encode(), name="book.txt")
+
+
 @pytest.mark.expect_warnings  # it says which bytes were not UTF-8
 def test_one_stray_latin1_byte_in_utf8_garbles_nothing_else(
     caplog: pytest.LogCaptureFixture,
@@ -406,6 +416,16 @@ LOOKALIKES = (
     "Copyright lawyers for the studios argued the new rules would hurt small publishers.",
     "Shares on Wall Street fell sharply after the central bank raised its key rate.",
     "Watch officials said the storm would reach the coast by Thursday evening.",
+    # From a review: each was removed as furniture by the first version of the rule.
+    "Tap to pay is now accepted on every bus and train in the city, the transit authority "
+    "said on Monday.",
+    "Click to Pay, the card networks' checkout button, has struggled to win over shoppers.",
+    "“Click here to claim your refund,” the fraudulent texts read, according to prosecutors.",
+    "“Sign up for our rewards program today,” the scam emails said, promising gift cards.",
+    "Listen: the minister's words were clear, the opposition leader told parliament.",
+    "Watch: the moment the bridge collapsed was caught on a dashcam, police said.",
+    "Contents: two tonnes of cocaine were found in the container, customs officials said.",
+    "Copyright 1998 legislation, the Digital Millennium Copyright Act, set new rules online.",
 )
 
 

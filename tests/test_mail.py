@@ -428,6 +428,14 @@ def test_a_refused_recipient_is_reported_by_address(server: Server, out: Path) -
     assert ledger_status(server) == {"ok@example.net": SENT, "gone@example.net": FAILED}
 
 
+def test_recipients_a_caller_names_must_all_be_addresses(server: Server, out: Path) -> None:
+    """Leaving out a bad address is for a config read every day; recipients named for one
+    send (the library's `to`, like --to) are refused whole, and nothing is sent."""
+    with pytest.raises(ConfigError, match=r"'broken' is not an email address"):
+        send(server, out, to=["ok@example.net", "broken"])
+    assert not server.handler.received
+
+
 def test_a_lone_recipient_refused_is_named_with_the_servers_answer(
     server: Server, out: Path
 ) -> None:

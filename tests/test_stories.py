@@ -225,6 +225,9 @@ def test_every_source_has_its_own_summary_in_every_edition(built) -> None:
         # A preposition ends the phrase (a hostile-user report: "40,000 households across").
         ("Power was cut to 40,000 households across the region.", "40,000", "40,000 households"),
         ("Prices rose 5 percent amid the drought.", "5", "5 percent"),
+        ("Oil traded at $80 per barrel on Monday.", "80", "$80 per barrel"),
+        ("Turnout rose to 40 per cent in the region.", "40", "40 per cent"),
+        ("The board named 12 outside directors in March.", "12", "12 outside directors"),
         ("The army lost 3 soldiers and wounded 5 others.", "3", "3 soldiers"),
     ],
 )

@@ -247,3 +247,23 @@ def test_a_brief_with_sections_fills_its_room_with_the_ranking() -> None:
     words = sum(len(p.text.split()) for p in picked)
     # Each sentence has 9 to 11 words: four fit in 40, and the ceiling is never passed.
     assert len(picked) == 4 and words <= 40
+
+
+def test_an_outlet_giving_only_other_figures_is_not_credited() -> None:
+    """A review found "…task force in 1995 after the killing…" credited to an outlet that
+    wrote "…inquiry in 1994 after the killing…": alike in words, another fact."""
+    said = (
+        "A federal task force was first organized in 1995 after the killing of a doctor in Florida."
+    )
+    other_year = (
+        "A federal task force was first organized in 1994 after the killing of a doctor in Florida."
+    )
+    no_year = "Officials said a federal task force was first organized after the killing of a doctor in Florida."
+    articles = [
+        make_article(f"{said}\nClinics in three states asked for more police patrols.", index=1),
+        make_article(f"{other_year}\nThe governor called for calm at a news conference.", index=2),
+        make_article(f"{no_year}\nDoctors at several clinics said they had new threats.", index=3),
+    ]
+    corpus = Corpus.of(articles)
+    [point] = [p for p in select(corpus, rank(corpus)) if p.text == said]
+    assert point.sources == (1, 3)

@@ -250,7 +250,7 @@ class Day:
             tries = _tries(whole, story.headline if headed else None, restating=restating)
             for n, corpus in enumerate(tries):
                 log.log(
-                    logging.DEBUG if n else logging.INFO,
+                    logging.DEBUG if n or restating else logging.INFO,
                     "story %d: ranking %d sentences",
                     story.n,
                     len(corpus.sentences),
@@ -294,13 +294,18 @@ def printed_texts(brief: Brief) -> list[str]:
 def _tries(whole: Corpus, headline: str | None, *, restating: bool) -> Iterator[Corpus]:
     """The story's sentences to choose points from, first choice first. A story shown
     under its headline does not state it again: in another outlet's words only when that
-    is all it has to say, in the headline's own words only when `restating` (when no
-    story of the day has anything else to say). Otherwise a story whose only sentence is
-    its headline has no point, and is listed by that headline under More stories."""
+    is all it has to say, in the headline's own words only when `restating` (the second
+    pass, when no story of the day had anything else to say: only what the first pass
+    did not try). Otherwise a story whose only sentence is its headline has no point,
+    and is listed by that headline under More stories."""
+    if restating:
+        if headline is not None:
+            yield whole
+        return
     if headline is not None:
         yield _without(whole, headline)
         yield _without(whole, headline, restated=False)
-    if headline is None or restating:
+    else:
         yield whole
 
 

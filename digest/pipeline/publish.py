@@ -53,7 +53,9 @@ def send_brief(
     at-most-once semantics); `force` sends again anyway. Raises MailError, after recording
     it, when anyone did not get the brief: PartialDeliveryError when others did.
     """
-    recipients = addresses.unique(parse_addresses(list(to), "--to") if to else settings.to)
+    recipients = addresses.unique(
+        parse_addresses(list(to), "--to", strict=True) if to else settings.to
+    )
     settings.require("sender")
     if not recipients:
         settings.require("to")
