@@ -7,11 +7,12 @@ fact already chosen, crediting its article to the point that states it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from digest.corpus import OVERLAP, Corpus
+from digest.corpus import OVERLAP, SAME_FACT, Corpus
 from digest.methods import DEFAULT_METHOD, Coverage, Ranking, get_method
 from digest.models import Article, Point, Sentence
 from digest.text import word_count
@@ -161,14 +162,32 @@ class _Picker:
 
 
 def _sources(corpus: Corpus, i: int) -> tuple[int, ...]:
-    """The article quoted, then the others that state the same fact. An outlet whose
-    sentence gives figures, none of them the point's, reports another fact ("in 1994"
-    against "in 1995", "1 percent" against "0.9 percent"), however alike the words."""
+    """The article quoted, then the others that state the same fact (Corpus.neighbours).
+    A point that gives a figure credits only outlets whose sentence gives it too: one
+    that gives another ("in 1994" against "in 1995") or none ("a plan for a withdrawal"
+    against "a withdrawal from 13 percent") may not report it, however alike the words."""
     own = corpus.sentences[i].article
-    figures = corpus.figures[i]
-    others = {
-        corpus.sentences[j].article
-        for j in corpus.neighbours(i)
-        if not (figures and corpus.figures[j] and not figures & corpus.figures[j])
-    }
+    figures = _amounts(corpus, i)
+    others = set()
+    for j in corpus.neighbours(i):
+        shared = figures & corpus.figures[j]
+        if corpus.similarity(i, j) >= SAME_FACT:
+            if not figures or shared:
+                others.add(corpus.sentences[j].article)
+        elif {f for f in shared if not _YEAR.fullmatch(f)}:
+            # Alike only a little, the same amount makes it the same fact ("killed 12"); the
+            # same year does not: "in 1995" is in many sentences about other things.
+            others.add(corpus.sentences[j].article)
     return (own, *sorted(others - {own}))
+
+
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
+
+
+def _amounts(corpus: Corpus, i: int) -> frozenset[str]:
+    """Sentence i's figures that are amounts: not an ordinal or a code, which a letter
+    follows ("an 11th-hour warning" is a last-minute one, "5G" a kind of network)."""
+    text = corpus.sentences[i].text.lower()
+    return frozenset(
+        f for f in corpus.figures[i] if not re.search(rf"(?<![\w.,]){re.escape(f)}[a-z]", text)
+    )
