@@ -65,6 +65,17 @@ def _conflict(corpus: Corpus, own: _Found) -> Conflict | None:
             given.setdefault(key, set()).add(sentences[j].article)
             shown.setdefault(key, other.figure)
     both = {a for key in given for a in given[key] if _in_several(given, a)}
+    # An outlet that gives the point's own value for this thing anywhere in its article
+    # reports two facts, not another figure for this one: "the 45 Democrats" and, later,
+    # "12 Democrats would have to defect" (found reading many-story DUC days).
+    mine = value_key(own.figure)
+    both |= {
+        a
+        for key, articles in given.items()
+        if key != mine
+        for a in articles
+        if _gives(corpus, a, mine, own.head)
+    }
     values = {key: articles - both for key, articles in given.items() if articles - both}
     if len(values) < 2 or value_key(own.figure) not in values:
         return None
@@ -73,6 +84,15 @@ def _conflict(corpus: Corpus, own: _Found) -> Conflict | None:
     return Conflict(
         about=own.about,
         figures=tuple(FigureValue(shown[k], tuple(sorted(values[k]))) for k in ordered),
+    )
+
+
+def _gives(corpus: Corpus, article: int, value: str, head: str) -> bool:
+    """Does the article give this value for this thing in any of its sentences?"""
+    return any(
+        value_key(found.figure) == value and found.head == head
+        for k in corpus.by_article.get(article, ())
+        for found in _counted(corpus, k)
     )
 
 

@@ -119,3 +119,19 @@ def test_the_brief_says_sources_differ_next_to_the_point_and_the_key_figure(
         f"sources differ: 54,000 [{n1}], 50,000 [{n2}]" in text
         or f"sources differ: 50,000 [{n2}], 54,000 [{n1}]" in text
     )
+
+
+def test_an_outlet_that_gives_both_figures_in_different_sentences_is_no_conflict() -> None:
+    """A many-story DUC day said "45 Democrats (sources differ: 45 [8], 12 [19])", where
+    [19] wrote "the 45 Democrats" and, of another fact, "12 Democrats would have to…"."""
+    said = "The measure passed with the votes of 45 Democrats in the Senate on Friday."
+    other = (
+        "The measure passed on Friday, and 12 Democrats in the Senate voted against it.\n"
+        "Over dinner at his home on Thursday, the party whip counted 45 Democrats."
+    )
+    corpus = _corpus(said, other)
+    assert _found(corpus, "The measure passed with") == []
+    # Without its own 45, the second outlet would give another figure for the same thing.
+    assert _found(_corpus(said, other.splitlines()[0]), "The measure passed with") == [
+        ("Democrats", [("45", (1,)), ("12", (2,))])
+    ]
