@@ -57,6 +57,7 @@ def check_setup(
     if sources is None:
         results.append(_not_checked("feeds"))
     else:
+        results.extend(_inbox(sources))
         results.extend(_feeds(sources, out, mail))
     results.extend(_rendering())
     results.append(_state(out, mail))
@@ -114,6 +115,23 @@ def _tables(data: Mapping[str, object]) -> list[str]:
     return [f"[{name}]" for name in data if name != "source"]
 
 
+def _inbox(sources: SourceSettings) -> list[Result]:
+    """The inbox folder a daily run reads, when [sources] names one."""
+    if sources.inbox is None:
+        return []
+    if sources.inbox.is_dir():
+        return [Result("inbox", OK, f"{sources.inbox}: a folder")]
+    what = "a file, not a folder" if sources.inbox.exists() else "no such folder"
+    return [
+        Result(
+            "inbox",
+            FAIL,
+            f"{sources.inbox}: {what}; digest run would stop there",
+            "create the folder, or correct 'inbox' in [sources]",
+        )
+    ]
+
+
 def _not_checked(what: str) -> Result:
     return Result(what, SKIP, "not checked: its settings do not load", "fix the settings above")
 
@@ -123,7 +141,7 @@ def _smtp(mail: MailSettings) -> Result:
         return Result(
             "SMTP server",
             SKIP,
-            "no mail server configured: briefs are built, not sent",
+            "no mail server configured: digest brief works; digest run, send and schedule need one",
             "to send them, set 'host', 'from' and 'to' in [mail] (or DIGEST_SMTP_HOST, …)",
         )
     from digest.smtp_probe import probe  # smtplib only when there is a server to try

@@ -54,7 +54,8 @@ class Ingested:
 def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested:
     """Read every article file directly inside `folder`, in name order."""
     if not folder.is_dir():
-        raise IngestError(f"{folder}: not a folder (give --input a folder of articles)")
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise IngestError(f"{folder}: {what}; give the folder that holds the articles")
     articles: list[Article] = []
     skipped: list[Skipped] = []
     seen: dict[str, str] = {}

@@ -183,6 +183,17 @@ def test_a_recipient_that_is_not_an_address_fails_the_check_by_name(tmp_path: Pa
     assert "'to'" in recipients.fix
 
 
+def test_an_inbox_that_is_not_a_folder_fails_the_check(tmp_path: Path) -> None:
+    """The check said all was well, and digest run then stopped at "not a folder"."""
+    path = config(tmp_path, '[sources]\ninbox = "nope"\n')
+    inbox = row(check_setup(config=path, out=tmp_path / "out", environ={}), "inbox")
+    assert inbox.status == FAIL and "no such folder" in inbox.detail
+    assert "'inbox' in [sources]" in inbox.fix
+    (tmp_path / "nope").mkdir()
+    inbox = row(check_setup(config=path, out=tmp_path / "out", environ={}), "inbox")
+    assert inbox.status == OK
+
+
 def test_a_state_folder_that_cannot_be_made_fails(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

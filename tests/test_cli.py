@@ -136,6 +136,31 @@ def test_missing_input_folder_is_an_error_with_exit_1(
     assert not (tmp_path / "out").exists()
 
 
+def test_summarize_names_a_file_or_a_missing_folder_and_says_what_to_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "not a folder (give --input …)", an option summarize does not have."""
+    article = tmp_path / "a.txt"
+    article.write_text("The council approved the transit budget on Tuesday after a debate.\n")
+    assert main(["summarize", str(article)]) == 1
+    assert "a file, not a folder; give the folder that holds the articles" in (
+        capsys.readouterr().err
+    )
+    assert main(["summarize", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert "no such folder" in err and "--input" not in err
+
+
+def test_summarize_of_nothing_quotable_is_an_error_not_an_empty_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "short.txt").write_text("Short.\n")
+    assert main(["summarize", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no sentence in the articles can be quoted" in captured.err
+
+
 def test_a_config_file_that_is_not_utf8_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,7 +39,10 @@ def summarize_folder(folder: Path, *, method: str = DEFAULT_METHOD, words: int =
     ingested = _read_to_summarize(folder)
     corpus = Corpus.of(ingested.articles)
     ranking = rank(corpus, method=method, words=words)
-    return [p.text for p in select(corpus, ranking, words=words)]
+    summary = [p.text for p in select(corpus, ranking, words=words)]
+    if not summary:  # said, as `digest brief` says it, rather than an empty answer
+        raise NothingToBriefError(f"{folder}: no sentence in the articles can be quoted")
+    return summary
 
 
 def summarize_stories(
