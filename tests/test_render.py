@@ -446,3 +446,17 @@ def test_an_address_with_quotes_is_text_and_never_breaks_out_of_an_attribute(ren
     assert all(a.get("href") == "#source-1" for a in links)
     assert not [a for a in links if "onmouseover" in a]
     assert url in "".join(Tree(html).text)
+
+
+@pytest.mark.parametrize("render", [render_print_html, render_email_html])
+def test_each_point_at_a_glance_is_a_paragraph_of_its_own(render) -> None:
+    """On a day of many stories each point at a glance is another story's: one
+    paragraph ran Kosovo, the IOC and Cambodia together (a hostile-user report)."""
+    brief = linked_brief()
+    lead = tuple(p for s in brief.sections for p in s.points)
+    html = render(dataclasses.replace(brief, lead=lead))
+    glance = html[html.index("At a glance") : html.index("Key figures")]
+    paragraphs = re.findall(r"<p\b[^>]*>(.*?)</p>", glance, re.S)
+    assert len(paragraphs) == len(lead) == 3
+    for paragraph, point in zip(paragraphs, lead, strict=True):
+        assert paragraph.startswith(point.text)
