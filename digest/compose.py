@@ -353,6 +353,8 @@ def _figure_sources(corpus: Corpus, anchor: int, where: list[int]) -> tuple[int,
 def _is_key(figure: str, text: str) -> bool:
     if re.search(rf"(?<![\w.,]){re.escape(figure)}[a-z]", text.lower()):
         return False  # an ordinal or a code: "20th century", "5G"
+    if re.search(rf"(?<![\w.,]){re.escape(figure)}s?-old\b", text.lower()):
+        return False  # an age, which describes someone: "27-year-old Ruslan Linkov"
     bare = figure.replace(",", "")
     if _YEAR.match(bare):
         return False  # a year is a date, not a figure

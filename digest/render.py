@@ -229,8 +229,12 @@ def view(brief: Brief) -> dict[str, Any]:
     in_shown_stories = {a for s in brief.stories if s.shown for a in s.articles}
     if not brief.stories:  # a brief made without grouping: all its sources are one story
         in_shown_stories = {a.index for a in brief.sources}
-    quoted = {p.text for p in brief.points}
     unshown = [s for s in brief.stories if not s.shown]
+    # What the page already says: the points, and the headlines it prints (a story's
+    # headline is one of its sentences, and its sources' summaries would repeat it).
+    quoted = {p.text for p in brief.points} | {
+        s.headline for s in [*(s for s in brief.stories if s.shown), *unshown[: brief.listed]]
+    }
     sources = [_source_view(a, quoted) for a in brief.sources if a.index in shown]
     return {
         "brief": brief,
@@ -300,8 +304,8 @@ def _counted(n: int, noun: str) -> str:
 
 
 def _source_view(article: Article, quoted: set[str]) -> SourceView:
-    """A printed source entry. Its summary leaves out what the brief already quotes as a
-    point (the JSON edition keeps the whole summary)."""
+    """A printed source entry. Its summary leaves out what the brief already prints as a
+    point or a headline (the JSON edition keeps the whole summary)."""
     published = article.published.strftime("%-d %B %Y") if article.published else ""
     # A title made from the opening sentence says less than the article's own summary.
     derived = bool(article.paragraphs) and article.paragraphs[0].startswith(article.title)

@@ -247,6 +247,15 @@ def test_ordinals_are_not_key_figures() -> None:
     assert _is_key("20", "His works were translated into more than 20 languages.")
 
 
+def test_ages_are_not_key_figures() -> None:
+    """A many-story day's key figure read "27-year", from "27-year-old Ruslan Linkov"."""
+    from digest.compose import _is_key
+
+    assert not _is_key("27-year", "Police said 27-year-old Ruslan Linkov was wounded.")
+    assert not _is_key("three-year", "The three-year-old girl was found safe on Sunday.")
+    assert _is_key("27-year", "The 27-year sentence was upheld by the appeals court.")
+
+
 def test_days_of_a_month_are_not_key_figures() -> None:
     from digest.compose import _is_key
 
@@ -480,3 +489,18 @@ def test_a_lone_article_of_one_sentence_still_makes_a_brief_of_it(tmp_path: Path
     built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
     assert [p.text for p in built.brief.points] == [ONE_SENTENCE]
     assert "1 point quoted from 1 source\n" in built.files["txt"].read_text("utf-8")
+
+
+def test_a_storys_headline_is_not_repeated_as_a_sources_summary(tmp_path: Path) -> None:
+    """A many-story day printed a story's headline again as the summary of three of its
+    sources (a hostile-user report)."""
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "quake.txt").write_text(ONE_SENTENCE_ARTICLE, "utf-8")
+    built = build_brief(input_dir=folder, out=tmp_path / "out", date=DATE)
+    stories = json.loads(built.files["json"].read_text("utf-8"))["stories"]
+    [headline] = [s["headline"] for s in stories if s["shown"]]
+    text = built.files["txt"].read_text("utf-8")
+    heading, sources = text.split("\nSOURCES\n")
+    assert " ".join(headline.split()) in " ".join(heading.split())  # printed once, above
+    assert " ".join(headline.split()) not in " ".join(sources.split())
