@@ -312,7 +312,7 @@ _DANGLING_START = re.compile(
     r"additionally|in addition|instead|otherwise|nevertheless|nonetheless|likewise|"
     r"in summary|in short|in conclusion|to sum up|overall|finally|as such|again|"
     r"similarly|besides|indeed|as a result|for example|for instance|in contrast|"
-    r"on the other hand)\b",
+    r"on the other hand|the latter|the other|in the other)\b",
     re.I,
 )
 # No rule for a definite subject ("The official said…", "The plan…"): flagging every

@@ -90,6 +90,10 @@ def test_points_stand_alone(corpus: Corpus, points: tuple) -> None:
         "In 2022 he presented a plan to double defense spending to 2% of GDP.",
         "“We’re reinforcing the rules-based international order that keeps us all safe,” he said.",
         "“The agreements advanced today will ensure that the alliance remains a cornerstone.”",
+        # From DUC days: whom "the other" and "the latter" mean, the sentence before says.
+        "In the other, Joe Lockhart stood in the White House driveway telling reporters.",
+        "The latter is known for her portrayals of the struggles of Chinese women.",
+        "The other astronauts on Endeavour are its pilot and a mission specialist.",
     ],
 )
 def test_sentences_that_lean_on_their_predecessor_are_dangling(text: str) -> None:
