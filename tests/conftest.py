@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.util
 import logging
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -143,6 +144,13 @@ def make_article(text: str, *, index: int = 1, title: str = "A test article") ->
     """An Article from a few lines of text: one paragraph per line."""
     paragraphs = tuple(line.strip() for line in text.strip().splitlines() if line.strip())
     return Article(index=index, title=title, paragraphs=paragraphs, content_hash=str(index))
+
+
+def pdf_words(pdf: Path) -> str:
+    """The PDF's words with their boxes, as `pdftotext -bbox` reads them back (XHTML)."""
+    return subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def printed_sections(built: Built) -> list:

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
 import threading
 import time
 import unicodedata
@@ -22,6 +21,7 @@ from digest.errors import DigestError, IngestError
 from digest.ingest import parse_article, read_folder
 from digest.pipeline import build_brief
 from digest.text import split_sentences
+from tests.conftest import pdf_words
 from tests.test_render import Tree
 
 MARKUP = "Officials said </td></table><script>alert(1)</script> was typed into the record today."
@@ -263,12 +263,7 @@ def test_a_word_of_thousands_of_letters_is_never_quoted_and_stays_inside_the_mar
     reader = PdfReader(built.files["pdf"])
     width = float(reader.pages[0].mediabox.width)
     right_margin = 19 / 25.4 * 72  # print.css: 19 mm
-    boxes = subprocess.run(
-        ["pdftotext", "-bbox", str(built.files["pdf"]), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    boxes = pdf_words(built.files["pdf"])
     assert ">WireAAAAAAAAAA" in boxes  # the outlet (its first 300 characters) is printed
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
     assert right_edges and max(right_edges) <= width - right_margin + 0.5

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from digest.cli import main
 from digest.pipeline import Built, build_brief
+from tests.conftest import pdf_words
 
 DATE = dt.date(2024, 7, 29)
 
@@ -218,12 +219,7 @@ def test_points_are_set_in_their_script_s_direction(
 
 def _bullets(built: Built) -> tuple[float, list[tuple[float, float]]]:
     """The page width and each bullet's left and right edge, read back from the PDF."""
-    words = subprocess.run(
-        ["pdftotext", "-bbox", str(built.files["pdf"]), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    words = pdf_words(built.files["pdf"])
     width = float(re.search(r'<page width="([\d.]+)"', words)[1])
     found = re.findall(r'<word xMin="([\d.]+)"[^>]*xMax="([\d.]+)"[^>]*>•</word>', words)
     return width, [(float(a), float(b)) for a, b in found]
