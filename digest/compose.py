@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from digest.conflicts import conflicts
-from digest.corpus import Corpus, is_dangling
+from digest.corpus import YEAR, Corpus, is_dangling, is_ordinal
 from digest.models import (
     Article,
     Brief,
@@ -303,7 +303,6 @@ def _count(stems: tuple[str, ...], term: tuple[str, ...]) -> int:
 
 # Key figures -------------------------------------------------------------------------
 
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _DATE_LIKE = re.compile(r"^\d{1,2}(?:[-–]\d{1,2})?$")  # a day, or days: "Dec. 6-20"
 _CLAUSE = re.compile(r"[,;:—–]\s+|\s+[—–]\s+")
 
@@ -351,12 +350,12 @@ def _figure_sources(corpus: Corpus, anchor: int, where: list[int]) -> tuple[int,
 
 
 def _is_key(figure: str, text: str) -> bool:
-    if re.search(rf"(?<![\w.,]){re.escape(figure)}[a-z]", text.lower()):
+    if is_ordinal(figure, text):
         return False  # an ordinal or a code: "20th century", "5G"
     if re.search(rf"(?<![\w.,]){re.escape(figure)}s?-old\b", text.lower()):
         return False  # an age, which describes someone: "27-year-old Ruslan Linkov"
     bare = figure.replace(",", "")
-    if _YEAR.match(bare):
+    if YEAR.fullmatch(bare):
         return False  # a year is a date, not a figure
     if _DATE_LIKE.match(bare):
         month = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"

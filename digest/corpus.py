@@ -130,6 +130,15 @@ def has_name(text: str) -> bool:
     return any(w.lower() not in STOPWORDS for w in _CAPITALISED.findall(text))
 
 
+YEAR = re.compile(r"(?:1[89]|20)\d\d")  # a figure that is most likely a year (fullmatch)
+
+
+def is_ordinal(figure: str, text: str) -> bool:
+    """Is the figure, where the text gives it, an ordinal or a code: a letter follows
+    ("the 20th century", "an 11th-hour warning", "5G")?"""
+    return bool(re.search(rf"(?<![\w.,]){re.escape(figure)}[a-z]", text.lower()))
+
+
 def figures(text: str) -> set[str]:
     """Numbers and number words with a unit, as written ('54,000', 'three-star', '2%')."""
     return {m.lower().rstrip(".,") for m in _FIGURE.findall(text)}

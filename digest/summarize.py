@@ -7,12 +7,11 @@ fact already chosen, crediting its article to the point that states it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from digest.corpus import OVERLAP, SAME_FACT, Corpus
+from digest.corpus import OVERLAP, SAME_FACT, YEAR, Corpus, is_ordinal
 from digest.methods import DEFAULT_METHOD, Coverage, Ranking, get_method
 from digest.models import Article, Point, Sentence
 from digest.text import word_count
@@ -174,20 +173,15 @@ def _sources(corpus: Corpus, i: int) -> tuple[int, ...]:
         if corpus.similarity(i, j) >= SAME_FACT:
             if not figures or shared:
                 others.add(corpus.sentences[j].article)
-        elif {f for f in shared if not _YEAR.fullmatch(f)}:
+        elif {f for f in shared if not YEAR.fullmatch(f)}:
             # Alike only a little, the same amount makes it the same fact ("killed 12"); the
             # same year does not: "in 1995" is in many sentences about other things.
             others.add(corpus.sentences[j].article)
     return (own, *sorted(others - {own}))
 
 
-_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
-
-
 def _amounts(corpus: Corpus, i: int) -> frozenset[str]:
     """Sentence i's figures that are amounts: not an ordinal or a code, which a letter
     follows ("an 11th-hour warning" is a last-minute one, "5G" a kind of network)."""
-    text = corpus.sentences[i].text.lower()
-    return frozenset(
-        f for f in corpus.figures[i] if not re.search(rf"(?<![\w.,]){re.escape(f)}[a-z]", text)
-    )
+    text = corpus.sentences[i].text
+    return frozenset(f for f in corpus.figures[i] if not is_ordinal(f, text))
