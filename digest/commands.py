@@ -116,9 +116,17 @@ def _import_meanwhile(module: str) -> None:
 
 
 def brief(args: argparse.Namespace) -> int:
+    from digest import layout_process
+
+    with layout_process.serving() as forked:
+        if not forked:
+            _import_meanwhile("digest.pdf")
+        return _brief(args)
+
+
+def _brief(args: argparse.Namespace) -> int:
     from digest.pipeline import build_brief, default_input
 
-    _import_meanwhile("digest.pdf")
     date = args.date or dt.date.today()
     settings = load_brief_settings(args.config)
     built = build_brief(

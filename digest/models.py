@@ -149,3 +149,13 @@ class Brief:
     @property
     def word_count(self) -> int:
         return sum(len(p.text.split()) for p in self.points)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A brief laid out as PDF: its bytes, its pages, and how far down the last page its
+    content reaches (0 to 1): what the brief can still hold without a new page."""
+
+    pdf: bytes
+    pages: int
+    fill: float

@@ -12,7 +12,6 @@ file, data) is refused and logged, never opened.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,6 +20,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from digest.errors import RenderError
+from digest.models import Layout
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,6 @@ def _mime(path: Path) -> str:
     return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(
         path.suffix, "application/octet-stream"
     )
-
-
-@dataclass(frozen=True)
-class Layout:
-    pdf: bytes
-    pages: int
-    # How far down its page the last page's content reaches (0 to 1): what a brief can
-    # still hold without a new page.
-    fill: float
 
 
 def html_to_pdf(html: str, *, templates: Path) -> tuple[bytes, int]:

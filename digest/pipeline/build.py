@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from digest import budget, render
 from digest.archive import update_archive
@@ -20,16 +19,14 @@ from digest.conflicts import conflicts
 from digest.corpus import OVERLAP, Corpus
 from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
+from digest.layout_process import lay_out
 from digest.methods import DEFAULT_METHOD
-from digest.models import Article, Brief, Point, Previous, Skipped, Story
+from digest.models import Article, Brief, Layout, Point, Previous, Skipped, Story
 from digest.output import write_all
 from digest.pipeline.summaries import order_stories
 from digest.profile import Profile, load_profile
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
-
-if TYPE_CHECKING:
-    from digest.pdf import Layout
 
 log = logging.getLogger(__name__)
 
@@ -371,8 +368,6 @@ def _points(
 
 
 def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], Layout]:
-    from digest.pdf import lay_out  # WeasyPrint only when a PDF is made
-
     laid = lay_out(render.render_print_html(brief), templates=render.templates_dir())
     return {
         "pdf": laid.pdf,
