@@ -374,6 +374,8 @@ def is_quotable(text: str) -> bool:
 def _quotes_balanced(text: str) -> bool:
     if text.count("“") != text.count("”"):
         return False
+    if text.count("``") != text.count("''"):  # typewriter quotes of wire copy: ``…''
+        return False
     if text.count('"') % 2:
         return False
     return text.count("(") == text.count(")")

@@ -82,9 +82,9 @@ def get_method(name: str) -> Method:
 # Favre's ICSI system kept word bigrams found in at least three of a topic's documents),
 # not a fitted one. `lead`, `uncheckable` and `candidates`: a grid (lead 1-3, uncheckable
 # 0.25/0.5, candidates 80/100/120; unigram fixed at 0.6) scored on DUC 2004's 35
-# clusters with benchmarks/duc2004.py --cv (5 folds): held-out 40.32 / 10.56 (R-1 /
-# R-2), four folds of five choosing exactly these values. On all 35 clusters 40.61 /
-# 10.76 (with 120 candidates, before the "The other" openers: 40.38 / 10.68, and 80:
+# clusters with benchmarks/duc2004.py --cv (5 folds): held-out 40.28 / 10.44 (R-1 /
+# R-2), three folds of five choosing exactly these values. On all 35 clusters 40.66 /
+# 10.75 (with 120 candidates, before the "The other" openers: 40.38 / 10.68, and 80:
 # 40.45 / 10.62, against 40.54 / 10.74 for 100). The grid leaves out values
 # that drop a fact two seeds report from the seed brief: with uncheckable 0.75 and 80
 # candidates, which four folds choose when allowed, held-out 40.47 / 10.62 and all 35

@@ -88,3 +88,20 @@ def test_a_sentence_holding_a_long_run_without_spaces_is_not_quotable(blob: str)
     """A 4,000-letter "word" was quoted as a point and ran past the PDF's margin."""
     assert not is_quotable(f"The council approved the budget, and {blob} was its word.")
     assert is_quotable("The council approved the budget, and the mayor welcomed the vote.")
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        "Said Hunter, ``If you go for their proposal, it's just a joke.",  # goes on after
+        "Yugoslavia has to defend itself if it was attacked.''",  # began before
+    ],
+)
+def test_a_quotation_in_typewriter_quotes_cut_by_the_sentence_is_not_quotable(cut: str) -> None:
+    """Wire copy writes quotations ``so''; a sentence holding one end of such a quotation
+    was quoted as a point (seen on a day of DUC 2004 articles)."""
+    assert not is_quotable(cut)
+
+
+def test_a_whole_quotation_in_typewriter_quotes_is_quotable() -> None:
+    assert is_quotable("Hunter said, ``We want to practice and we want the season to start.''")

@@ -121,7 +121,7 @@ def test_no_seed_point_is_cut_after_an_abbreviation(built: Built) -> None:
 # shared with other work; a subset would save little and pin less.
 # The pinned figures are the default method's full-35 scores when the floor was set.
 
-PINNED = (40.61, 10.76)  # ROUGE-1, ROUGE-2 recall ×100, all 35 clusters
+PINNED = (40.66, 10.75)  # ROUGE-1, ROUGE-2 recall ×100, all 35 clusters
 SLACK = 0.3
 BENCH_DIR = SHARED / "bench" / "duc2004"
 
