@@ -23,7 +23,6 @@ import pickle
 import signal
 import struct
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +61,11 @@ class _Child:
         for fd in (self.requests, self.results):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        try:
+            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                return  # it has ended, and is reaped now
+        except ChildProcessError:
+            return  # reaped already, by a host program: its pid may be another's now
         with contextlib.suppress(OSError):  # it may be importing still: nothing to wait for
             os.kill(self.pid, signal.SIGTERM)
         with contextlib.suppress(ChildProcessError):
@@ -91,44 +95,66 @@ def serving() -> Iterator[bool]:
 
 def lay_out(html: str, *, templates: Path) -> Layout:
     """Print HTML → PDF: in the layout process if one is serving, else here."""
+    global _child
     if _child is not None:
         laid = _child.lay_out(html, templates)
         if laid is not None:
             return laid
         log.debug("the layout process is gone: laying the PDF out here")
+        _child = None  # serving() still reaps it
     from digest.pdf import lay_out as here  # WeasyPrint only when a PDF is made
 
     return here(html, templates=templates)
 
 
 def _start() -> _Child | None:
-    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+    if not sys.platform.startswith("linux") or not _one_thread():
         return None
     for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
         with contextlib.suppress(Exception):
             if stream is not None:
                 stream.flush()
+    opened: list[int] = []
+    parent = os.getpid()
+    # Ctrl-C is the parent's to report: held back until the child ignores it, so it
+    # never interrupts the child in the parent's code.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        requests_r, requests_w = os.pipe()
-        results_r, results_w = os.pipe()
+        opened += os.pipe()
+        opened += os.pipe()
         pid = os.fork()
     except OSError as exc:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for fd in opened:
+            os.close(fd)
         log.debug("no layout process (%s): the PDF is laid out here", exc)
         return None
+    requests_r, requests_w, results_r, results_w = opened
     if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(requests_w)
         os.close(results_r)
-        _serve(requests_r, results_w)
+        _serve(requests_r, results_w, parent)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
     os.close(requests_r)
     os.close(results_w)
     return _Child(pid, requests_w, results_r)
 
 
-def _serve(requests: int, results: int) -> None:  # pragma: no cover - runs in the child
+def _one_thread() -> bool:
+    """Is this process running one thread, native ones (a solver's pool) included?"""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _serve(requests: int, results: int, parent: int) -> None:  # pragma: no cover - child
     """The child's life: import WeasyPrint, then lay out until the parent closes."""
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+        _end_with(parent)
         collected = _Collector()
         logging.root.handlers[:] = [collected]  # the parent logs what the child did
         from digest.pdf import lay_out as here
@@ -145,6 +171,19 @@ def _serve(requests: int, results: int) -> None:  # pragma: no cover - runs in t
         code = 1
     finally:
         os._exit(code)  # no atexit handlers or buffers of the parent's run twice
+
+
+def _end_with(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Be ended as soon as the parent is (killed, say), not after WeasyPrint's import."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class _Collector(logging.Handler):
