@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import logging
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -431,8 +432,11 @@ def _hours(value: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # before logging is set up: said as it would say it
+        sys.stderr.write("digest: interrupted\n")
+        return 130
     configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return int(args.run(args))

@@ -624,3 +624,34 @@ def test_the_cli_s_log_lines_follow_stderr_when_it_is_swapped(
     monkeypatch.setattr(sys, "stderr", second)
     logging.getLogger("digest.test").info("to the second")
     assert second.getvalue() == "digest: to the second\n"
+
+
+# A Ctrl-C in the first tenth of a second, while the command line is imported or its
+# options parsed, printed a traceback (found by a hostile user); later it printed one line.
+INTERRUPTED_AT = {
+    "the import of the command line": (
+        "import builtins\n"
+        "real = builtins.__import__\n"
+        "def hook(name, *args, **kw):\n"
+        "    if name == 'digest.cli':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *args, **kw)\n"
+        "builtins.__import__ = hook\n"
+    ),
+    "the parsing of the options": (
+        "import argparse\n"
+        "def interrupted(self, *args, **kw):\n"
+        "    raise KeyboardInterrupt\n"
+        "argparse.ArgumentParser.parse_args = interrupted\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("moment", sorted(INTERRUPTED_AT))
+def test_a_ctrl_c_at_the_start_is_one_line_and_exit_code_130(moment: str) -> None:
+    code = INTERRUPTED_AT[moment] + "import sys\nfrom digest.__main__ import main\nsys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "brief"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 130
+    assert result.stderr == "digest: interrupted\n"
