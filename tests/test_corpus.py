@@ -103,5 +103,15 @@ def test_a_quotation_in_typewriter_quotes_cut_by_the_sentence_is_not_quotable(cu
     assert not is_quotable(cut)
 
 
-def test_a_whole_quotation_in_typewriter_quotes_is_quotable() -> None:
-    assert is_quotable("Hunter said, ``We want to practice and we want the season to start.''")
+@pytest.mark.parametrize(
+    "whole",
+    [
+        "Hunter said, ``We want to practice and we want the season to start.''",
+        # two apostrophes that close no quotation
+        "The new center is 6' 10'' tall and plays for the team next season.",
+        "The DJ plays 12'' records at the club every Friday night in town.",
+        "The parser maps None to '' in the output of every function call here.",
+    ],
+)
+def test_a_sentence_whose_typewriter_quotes_are_whole_is_quotable(whole: str) -> None:
+    assert is_quotable(whole)
