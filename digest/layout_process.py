@@ -1,17 +1,19 @@
-"""Lay out PDFs in a second process, so that WeasyPrint loads on the other core.
+"""Transform print HTML into PDF in a second process, so WeasyPrint loads on the other core.
 
 `digest brief` spends most of its time in two things that need no result of each other:
 importing WeasyPrint, and ranking the day's sentences (its own imports, then the
 integer programs). In one process they take turns with the interpreter; forked at the
-start of the command, before anything else is imported, a child imports WeasyPrint
+start of the command, before the pipeline is imported, a child imports WeasyPrint
 while the parent selects the brief, then lays out each print HTML the parent sends it
 and sends back the PDF bytes, its page count and how full its last page is. The parent
 writes every file, as before; the child only computes. What the child logs (a refused
 URL) is sent back with the result and logged by the parent.
 
-Forking is safe only in a process with one thread, and only where the system supports
-it: Linux. Elsewhere, or when the child cannot be started or dies, the PDF is laid out
-in the parent (`digest.pdf.lay_out`), so a brief never depends on the child.
+Forking is safe only in a process with one thread; counting native threads
+(`/proc/self/task`) and ending the child with its parent (`PR_SET_PDEATHSIG`) are
+Linux's, so the child is forked on Linux only. Elsewhere, or when the child cannot be
+started or dies, the PDF is laid out in the parent (`digest.pdf.lay_out`), so a brief
+never depends on the child.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from digest.models import Layout
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!Q")  # the length of the pickled message that follows
+_PR_SET_PDEATHSIG = 1  # prctl's option, from <linux/prctl.h>
 
 
 class _Child:
@@ -77,16 +80,17 @@ _child: _Child | None = None
 
 @contextlib.contextmanager
 def serving() -> Iterator[bool]:
-    """Start the layout process for the commands inside; yields whether it started.
+    """Start the layout process for the commands inside; yields whether one serves them.
 
     Call it before importing the pipeline: what the parent imported before the fork, the
-    child has already, and what it imports after, the child never pays for."""
+    child has already, and what it imports after, the child never pays for. Inside an
+    outer serving(), it uses that one."""
     global _child
     child = _start() if _child is None else None
     if child is not None:
         _child = child
     try:
-        yield child is not None
+        yield _child is not None  # an outer serving() serves these commands too
     finally:
         if child is not None:
             _child = None
@@ -181,9 +185,6 @@ def _end_with(parent: int) -> None:  # pragma: no cover - runs in the child
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # it ended before the request was made
         os._exit(0)
-
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class _Collector(logging.Handler):

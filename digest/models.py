@@ -1,4 +1,4 @@
-"""The data that flows between stages: Article → Sentence → Point → Section → Brief.
+"""The data that flows between stages: Article → Sentence → Point → Section → Brief → Layout.
 
 Frozen dataclasses with tuples inside, so a stage can never change what an earlier
 stage produced. No I/O here and nothing beyond the standard library.

@@ -69,16 +69,17 @@ print(json.dumps({"forked": forked, "pages": laid.pages, "fill": laid.fill,
 
 
 def test_what_the_child_logs_the_parent_logs(tmp_path: Path) -> None:
-    _, stderr = _run(
+    found, stderr = _run(
         """
-with layout_process.serving():
+with layout_process.serving() as forked:
     layout_process.lay_out(
         '<p>A picture <img src="http://127.0.0.1:9/photo.png"></p>', templates=templates()
     )
-print(json.dumps({"parent": os.getpid()}))
+print(json.dumps({"forked": forked, "weasyprint": "weasyprint" in sys.modules}))
 """,
         tmp_path,
     )
+    assert found == {"forked": True, "weasyprint": False}  # the child did log it
     assert "digest.pdf WARNING PDF renderer was refused http://127.0.0.1:9/photo.png" in stderr
 
 
@@ -136,6 +137,37 @@ print(json.dumps({"forked": forked, "pages": laid.pages,
         tmp_path,
     )
     assert found == {"forked": False, "pages": 1, "weasyprint": True}
+
+
+def test_a_process_with_a_thread_python_does_not_list_is_not_forked(tmp_path: Path) -> None:
+    """A thread started below `threading` (as a solver's or BLAS's pool is) counts too."""
+    found, _ = _run(
+        """
+import _thread, threading, time
+_thread.start_new_thread(time.sleep, (60,))
+with layout_process.serving() as forked:
+    laid = layout_process.lay_out("<p>One process</p>", templates=templates())
+print(json.dumps({"listed": threading.active_count(), "forked": forked, "pages": laid.pages}))
+""",
+        tmp_path,
+    )
+    assert found == {"listed": 1, "forked": False, "pages": 1}
+
+
+def test_an_inner_serving_uses_the_outer_child(tmp_path: Path) -> None:
+    found, _ = _run(
+        """
+with layout_process.serving() as outer:
+    child = layout_process._child.pid
+    with layout_process.serving() as inner:
+        laid = layout_process.lay_out("<p>Nested</p>", templates=templates())
+    still = layout_process._child is not None and layout_process._child.pid == child
+print(json.dumps({"outer": outer, "inner": inner, "still": still,
+                  "weasyprint": "weasyprint" in sys.modules}))
+""",
+        tmp_path,
+    )
+    assert found == {"outer": True, "inner": True, "still": True, "weasyprint": False}
 
 
 def test_the_child_is_gone_when_serving_ends(tmp_path: Path) -> None:
