@@ -195,7 +195,11 @@ class _Collector(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        record.msg, record.args = record.getMessage(), None
+        try:
+            record.msg, record.args = record.getMessage(), None
+        except Exception:  # a library's malformed call: said as logging says it
+            self.handleError(record)
+            return
         record.exc_info = record.exc_text = None
         self.records.append(record)
 
