@@ -186,10 +186,13 @@ class Corpus:
             tuple(self.dangling[i] for i in keep),
             self.folding,
         )
-        # A sentence's stems and terms are its own, whatever corpus holds it: worked out
-        # once for the day, not again for each article's and each story's part.
-        part.__dict__["stems"] = tuple(self.stems[i] for i in keep)
-        part.__dict__["terms"] = tuple(self.terms[i] for i in keep)
+        # A sentence's stems and terms are its own, whatever corpus holds it: where the
+        # day has them, not worked out again for each part; where it has not (a large
+        # day whose sentences were split by workers), only the parts asked for, the
+        # stories a brief shows, work them out.
+        for name in ("stems", "terms"):
+            if name in self.__dict__:
+                part.__dict__[name] = tuple(self.__dict__[name][i] for i in keep)
         return part
 
     @cached_property

@@ -87,8 +87,7 @@ def group(articles: Sequence[Article], params: Grouping | None = None) -> list[l
 
     Stories come in the order of their first article; articles keep their order within
     a story."""
-    params = params or DEFAULT
-    return _group([_stems(a, params.words) for a in articles], params)
+    return grouped(articles, params).groups
 
 
 def _group(stems: list[list[str]], params: Grouping) -> list[list[int]]:
@@ -103,28 +102,47 @@ def _group(stems: list[list[str]], params: Grouping) -> list[list[int]]:
     return sorted((sorted(m) for m in members), key=lambda m: m[0])
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """Articles partitioned into stories, before the stories are named and numbered."""
+
+    stems: list[list[str]]  # each article's `feature_stems`, as grouping read them
+    groups: list[list[int]]  # positions in the articles, as `group` returns them
+
+
+def grouped(articles: Sequence[Article], params: Grouping | None = None) -> Grouped:
+    """The articles' stems and their grouping: the work of `stories` that needs no
+    sentence of theirs, so a caller can do it while the sentences are being split."""
+    params = params or DEFAULT
+    stems = [feature_stems(a, params.words) for a in articles]
+    return Grouped(stems, _group(stems, params))
+
+
 def stories(
     articles: Sequence[Article],
     params: Grouping | None = None,
     *,
     openings: Mapping[int, str] | None = None,
+    grouping: Grouped | None = None,
 ) -> tuple[Story, ...]:
     """The stories of these articles, numbered 1.. in order of their first article.
 
     `openings` gives each article's first sentence (by Article.index) where the caller
-    has split it already; otherwise the first paragraph is split here."""
-    params = params or DEFAULT
-    stems = [_stems(a, params.words) for a in articles]
+    has split it already; otherwise the first paragraph is split here. `grouping` is
+    `grouped(articles, params)`, where the caller has it."""
+    grouping = grouping or grouped(articles, params)
+    stems = grouping.stems
     weights = _distinctive(stems)
     found = []
-    for n, positions in enumerate(_group(stems, params), 1):
+    for n, positions in enumerate(grouping.groups, 1):
         members = [articles[p] for p in positions]
         line = headline(members, openings or {}, [stems[p] for p in positions], weights)
         found.append(Story(n=n, headline=line, articles=tuple(a.index for a in members)))
     return tuple(found)
 
 
-def _stems(article: Article, limit: int) -> list[str]:
+def feature_stems(article: Article, limit: int) -> list[str]:
+    """The content stems of the article's first `limit` words: what grouping reads."""
     tokens = words(article.text, limit=limit)
     return list(content_stems(tokens))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from sys import intern
 from unicodedata import name as unicode_name
@@ -324,11 +324,17 @@ def _script(char: str) -> str:
 
 def article_sentences(article: Article) -> tuple[Sentence, ...]:
     """Every sentence of an article, in order, each a verbatim slice of a paragraph."""
-    found: list[Sentence] = []
-    for number, paragraph in enumerate(article.paragraphs):
-        for text in split_sentences(paragraph):
-            # Interned: a large day's sentences hold millions of tokens, mostly repeats
-            # of a few thousand words, which then share one string each.
-            tokens = tuple(map(intern, words(text)))
-            found.append(Sentence(article.index, number, len(found), text, tokens))
-    return tuple(found)
+    return sentences_of(
+        article,
+        [(n, text) for n, p in enumerate(article.paragraphs) for text in split_sentences(p)],
+    )
+
+
+def sentences_of(article: Article, texts: Sequence[tuple[int, str]]) -> tuple[Sentence, ...]:
+    """The article's sentences from their texts, in order, each with its paragraph."""
+    # Tokens interned: a large day's sentences hold millions of tokens, mostly repeats of
+    # a few thousand words, which then share one string each.
+    return tuple(
+        Sentence(article.index, paragraph, position, text, tuple(map(intern, words(text))))
+        for position, (paragraph, text) in enumerate(texts)
+    )

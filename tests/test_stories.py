@@ -360,7 +360,7 @@ def _last_page_filled(path: Path) -> float:
 
 def test_grouping_compares_candidates_not_all_pairs() -> None:
     """2,000 articles on 200 topics: pairs are found through distinctive words only."""
-    from digest.stories import DEFAULT, _candidate_similarities, _stems, _vectors
+    from digest.stories import DEFAULT, _candidate_similarities, _vectors, feature_stems
 
     rng = random.Random(9)
     common = [f"common{k}" for k in range(300)]  # words every topic uses
@@ -374,7 +374,7 @@ def test_grouping_compares_candidates_not_all_pairs() -> None:
         )
         articles.append(Article(index=n + 1, title="t", paragraphs=(text + ".",)))
         truth.append(topic)
-    stems = [_stems(a, DEFAULT.words) for a in articles]
+    stems = [feature_stems(a, DEFAULT.words) for a in articles]
     pairs = _candidate_similarities(_vectors(stems, DEFAULT), DEFAULT.probe)
     assert len(pairs) < 25 * len(articles)  # all pairs would be 1,999,000
     found = group(articles)
@@ -429,12 +429,12 @@ def test_after_grouping_no_article_is_closer_to_another_story_or_far_from_its_ow
     three or more is under `eject` times as alike as the rest of its story."""
     import numpy as np
 
-    from digest.stories import DEFAULT, _stems, _vectors
+    from digest.stories import DEFAULT, _vectors, feature_stems
 
     for n, path in enumerate(sorted((SHARED / "bench" / "duc2004").glob("d3*/docs/*.txt"))):
         shutil.copy(path, tmp_path / f"{n:04d}.txt")
     folder_articles = list(read_folder(tmp_path).articles)
-    stems = [_stems(a, DEFAULT.words) for a in folder_articles]
+    stems = [feature_stems(a, DEFAULT.words) for a in folder_articles]
     matrix = _vectors(stems, DEFAULT)  # rows in compressed form: indptr, indices, data
     dense = np.zeros((len(stems), int(matrix.indices.max()) + 1))
     for r in range(len(stems)):

@@ -16,15 +16,17 @@ from digest import budget, render
 from digest.archive import update_archive
 from digest.compose import Chosen, compose, section_of
 from digest.conflicts import conflicts
-from digest.corpus import OVERLAP, Corpus
+from digest.corpus import OVERLAP, Corpus, fold_synonyms
 from digest.errors import ConfigError, NothingToBriefError
 from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.layout_process import lay_out
 from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Layout, Point, Previous, Skipped, Story
 from digest.output import write_all
+from digest.pipeline.article_work import each_article, joined
 from digest.pipeline.summaries import order_stories
 from digest.profile import Profile, load_profile
+from digest.stories import grouped
 from digest.stories import stories as find_stories
 from digest.summarize import condense, rank, select
 
@@ -193,13 +195,29 @@ class Day:
         method: str,
         exclude: Sequence[str] = (),
     ) -> Day:
-        corpus = _excluding(Corpus.of(articles, synonyms=profile.synonyms), articles, exclude)
+        folding = fold_synonyms(profile.synonyms)
+        # Grouping needs no sentence: on a large day it runs while workers split them.
+        works, grouping = each_article(articles, folding, lambda: grouped(articles))
+        whole = joined(works, folding)
+        corpus = _excluding(whole, articles, exclude)
         openings = {s.article: s.text for s in corpus.sentences if s.position == 0}
-        found = order_stories(find_stories(articles, openings=openings), articles)
+        found = order_stories(
+            find_stories(articles, openings=openings, grouping=grouping), articles
+        )
         story_of = {a: s.n for s in found for a in s.articles}
+        # An article that lost a sentence to the points already sent is condensed again.
+        repeated = {
+            s.article
+            for s, was, now in zip(corpus.sentences, whole.quotable, corpus.quotable, strict=True)
+            if was != now
+        }
         condensed = [
-            replace(a, story=story_of[a.index], summary=condense(corpus.subset({a.index})))
-            for a in articles
+            replace(
+                a,
+                story=story_of[a.index],
+                summary=condense(corpus.subset({a.index})) if a.index in repeated else w.summary,
+            )
+            for a, w in zip(articles, works, strict=True)
         ]
         stories = "story" if len(found) == 1 else "stories"
         log.info("%d article(s) in %d %s", len(articles), len(found), stories)
