@@ -25,10 +25,13 @@ from digest.text import article_sentences, sentences_of
 
 log = logging.getLogger(__name__)
 
-# From this many articles the work is shared out. Measured on copies of DUC 2004 articles
-# (benchmarks/scale.py's input) on 2 cores: starting a worker costs about 0.6 s (a new
-# interpreter imports digest), and one article's sentences and summary about 3 ms.
-PARALLEL_FROM = 1000
+# From this many articles the work is shared out. Day.of on copies of DUC 2004 articles
+# (benchmarks/scale.py's input), 2 cores, one worker, two runs each: 600 articles 2.4 s
+# either way, 1,000 articles 3.9 s alone against 4.0 s shared (starting a worker costs
+# about 0.6 s, a new interpreter importing digest), 1,500 articles 5.8 s against 4.8 s,
+# 2,000 articles 9.7 s against 7.0 s. So from between the last size that gained nothing
+# and the first that gained.
+PARALLEL_FROM = 1200
 
 T = TypeVar("T")
 
