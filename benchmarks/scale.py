@@ -91,9 +91,11 @@ def _render(brief: Any) -> None:
     render.render_json(brief)
 
 
-def peak_mib() -> float:
-    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """This process's peak resident memory so far (Linux reports ru_maxrss in KiB); with
+    RUSAGE_CHILDREN, the largest of its ended children's (the worker processes that
+    split a large day's sentences)."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def measure_one(folder: Path) -> dict[str, Any]:
@@ -111,9 +113,17 @@ def measure_one(folder: Path) -> dict[str, Any]:
         return result
 
     counts = run_stages(folder, measure)
+    workers = peak_mib(resource.RUSAGE_CHILDREN)
     # LexRank last, once the peak is recorded: it adds its own memory.
     lexrank = lexrank_seconds(folder, counts["sentences"])
-    return {"counts": counts, "wall": wall, "cpu": cpu, "rss": rss, "lexrank": lexrank}
+    return {
+        "counts": counts,
+        "wall": wall,
+        "cpu": cpu,
+        "rss": rss,
+        "workers_rss": workers,
+        "lexrank": lexrank,
+    }
 
 
 def lexrank_seconds(folder: Path, sentences: int) -> float | None:
@@ -169,19 +179,24 @@ def report(rows: list[tuple[int, dict[str, Any]]]) -> None:
     print(
         "| articles | read | sentences | stories | "
         + " | ".join(f"{s} s" for s in STAGES)
-        + " | total s | CPU s | peak RSS MiB |"
+        + " | total s | CPU s | peak RSS MiB | worker's peak RSS MiB |"
     )
-    print("|---" * (len(STAGES) + 7) + "|")
+    print("|---" * (len(STAGES) + 8) + "|")
     for size, row in rows:
         counts, wall = row["counts"], row["wall"]
         cells = " | ".join(f"{wall[s]:.2f}" for s in STAGES)
         print(
             f"| {size:,} | {counts['articles']:,} | {counts['sentences']:,} | "
             f"{counts['stories']:,} | {cells} | {sum(wall.values()):.2f} | "
-            f"{sum(row['cpu'].values()):.2f} | {max(row['rss'].values()):,.0f} |"
+            f"{sum(row['cpu'].values()):.2f} | {max(row['rss'].values()):,.0f} | "
+            f"{row['workers_rss']:,.0f} |"
         )
     print()
-    print("CPU seconds by stage (the machine's other load moves these less than wall time):")
+    print(
+        "CPU seconds by stage, this process's (a day of 1,200 articles or more also has a"
+        " worker process split its sentences; the machine's other load moves these less"
+        " than wall time):"
+    )
     for size, row in rows:
         print(f"- {size:,} articles: " + ", ".join(f"{s} {row['cpu'][s]:.2f}" for s in STAGES))
     print()

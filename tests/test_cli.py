@@ -189,6 +189,20 @@ def test_folder_without_usable_articles_is_an_error_naming_what_was_found(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_folder_of_many_unusable_files_is_one_readable_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for n in range(25):
+        (tmp_path / f"empty{n:02d}.txt").write_text("")
+    code = main(["brief", "--input", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert code == 1
+    error = [line for line in capsys.readouterr().err.splitlines() if "no usable article" in line]
+    assert len(error) == 1
+    assert "empty00.txt" in error[0] and "empty09.txt" in error[0]
+    assert "empty10.txt" not in error[0]
+    assert error[0].endswith("and 15 more")
+
+
 def test_bad_profile_is_an_error_naming_the_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

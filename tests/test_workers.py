@@ -104,7 +104,7 @@ def test_a_shared_out_day_is_the_day_worked_in_one_process(
     folding = fold_synonyms([("evacuate", ["move out"])])
     with caplog.at_level(logging.INFO, logger="digest.pipeline.article_work"):
         shared, meanwhile = each_article(day, folding, lambda: "grouped", workers=2)
-    assert "split by 2 more processes" in caplog.text  # it did run in workers
+    assert "split by 2 worker process(es)" in caplog.text  # it did run in workers
     assert meanwhile == "grouped"
     # What the day built in one process before workers existed: Corpus.of, and each
     # article condensed from its part of that corpus.
@@ -148,5 +148,5 @@ def test_workers_never_run_the_callers_script_again(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["script ran", f"{PARALLEL_FROM} articles"]
-    assert "split by 2 more processes" in done.stderr
+    assert "split by 2 worker process(es)" in done.stderr
     assert "WARNING" not in done.stderr

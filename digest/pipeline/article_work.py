@@ -83,7 +83,9 @@ def each_article(
         return [article_work(a, folding) for a in articles], meanwhile()
     size = math.ceil(len(articles) / workers)
     runs = [(articles[i : i + size], folding) for i in range(0, len(articles), size)]
-    log.info("%d articles: their sentences split by %d more processes", len(articles), len(runs))
+    log.info(
+        "%d articles: their sentences split by %d worker process(es)", len(articles), len(runs)
+    )
     with Shared(split_run, runs) as shared:
         also = meanwhile()
         done = shared.results()

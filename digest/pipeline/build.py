@@ -37,6 +37,7 @@ CEILING_WORDS = 480  # the most words of points a default brief carries
 MAX_PAGES = 2
 SECTION_MINIMUM = 2
 EDITIONS = ("pdf", "html", "txt", "json")
+_NAMED = 10  # files an error names, of all those skipped: it stays one readable line
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ def build_brief(
         len(ingested.skipped),
     )
     if not ingested.articles:
-        found = ", ".join(f"{s.name} ({s.reason})" for s in ingested.skipped) or "no files"
+        found = ", ".join(f"{s.name} ({s.reason})" for s in ingested.skipped[:_NAMED]) or "no files"
+        if len(ingested.skipped) > _NAMED:  # the log names every one
+            found += f" and {len(ingested.skipped) - _NAMED:,} more"
         raise NothingToBriefError(f"{input_dir}: no usable article to brief; found {found}")
     return build_from_articles(
         ingested.articles,
