@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import operator
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -85,6 +86,22 @@ def test_workers_still_running_are_ended_when_the_caller_fails() -> None:
         raise KeyboardInterrupt  # what Ctrl-C raises in the caller
     assert time.monotonic() - started < 30
     assert _no_children_left()
+
+
+def test_workers_already_started_are_ended_when_a_run_cannot_be_sent() -> None:
+    # The second run cannot be pickled: entering fails after both workers started.
+    with pytest.raises((pickle.PicklingError, AttributeError)):  # noqa: SIM117
+        with workers.Shared(operator.add, [(1, 2), (lambda: 0, 1)]):
+            pass
+    assert _no_children_left()
+
+
+def test_a_module_in_the_working_folder_does_not_replace_the_standard_librarys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pickle.py").write_text("raise SystemExit(7)\n")
+    monkeypatch.chdir(tmp_path)
+    assert _shared(operator.add, [(1, 2)]) == {0: 3}
 
 
 def test_no_worker_can_start_then_the_caller_does_everything(

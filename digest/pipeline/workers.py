@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 # wherever it was imported from (an install, a checkout on PYTHONPATH, a benchmark's
 # sys.path).
 _ROOT = str(Path(__file__).resolve().parent.parent.parent)
+# sys.path[0] of `python -c` is the working folder: replaced, so that a pickle.py there
+# cannot stand in for the standard library's in the worker (it does not in the caller).
 _SERVE = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "import sys; sys.path[0] = sys.argv[1]; "
     "from digest.pipeline.workers import serve; serve(sys.argv[2])"
 )
 
@@ -51,10 +53,18 @@ class Shared:
         self.workers: dict[int, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> Shared:
-        started = {n: _start(self.target) for n in range(len(self.runs))}
-        for n, worker in started.items():
-            if worker is not None and _send(worker, self.runs[n]):
-                self.workers[n] = worker
+        try:
+            for n in range(len(self.runs)):
+                worker = _start(self.target)
+                if worker is not None:
+                    self.workers[n] = worker
+            for n, worker in list(self.workers.items()):
+                if not _send(worker, self.runs[n]):
+                    del self.workers[n]
+                    _end(worker)
+        except BaseException:  # Ctrl-C while starting, a run that cannot be pickled
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def results(self) -> dict[int, Any]:
@@ -80,12 +90,17 @@ class Shared:
         """End every worker: idle once it has answered, or mid-run when the caller
         failed or was interrupted; either way it holds nothing to save."""
         for worker in self.workers.values():
-            for pipe in (worker.stdin, worker.stdout):
-                if pipe is not None:
-                    with contextlib.suppress(OSError):  # a broken pipe, flushed on close
-                        pipe.close()
-            worker.kill()
-            worker.wait()
+            _end(worker)
+        self.workers.clear()
+
+
+def _end(worker: subprocess.Popen[bytes]) -> None:
+    for pipe in (worker.stdin, worker.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):  # a broken pipe, flushed on close
+                pipe.close()
+    worker.kill()
+    worker.wait()
 
 
 def _start(target: str) -> subprocess.Popen[bytes] | None:
