@@ -42,6 +42,7 @@ from digest.config import load_profile
 from digest.corpus import Corpus
 from digest.ingest import read_folder
 from digest.pdf import html_to_pdf
+from digest.pipeline.article_work import PARALLEL_FROM
 from digest.pipeline.build import Day
 from digest.summarize import rank
 from digest.text import split_sentences
@@ -93,8 +94,7 @@ def _render(brief: Any) -> None:
 
 def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
     """This process's peak resident memory so far (Linux reports ru_maxrss in KiB); with
-    RUSAGE_CHILDREN, the largest of its ended children's (the worker processes that
-    split a large day's sentences)."""
+    RUSAGE_CHILDREN, the largest of its ended children's."""
     return resource.getrusage(who).ru_maxrss / 1024
 
 
@@ -103,17 +103,24 @@ def measure_one(folder: Path) -> dict[str, Any]:
     wall: dict[str, float] = {}
     cpu: dict[str, float] = {}
     rss: dict[str, float] = {"imports": peak_mib()}
+    workers: float | None = None
 
     def measure(stage: str, work: Callable[[], Any]) -> Any:
+        nonlocal workers
         started, used = time.perf_counter(), time.process_time()
         result = work()
         wall[stage] = time.perf_counter() - started
         cpu[stage] = time.process_time() - used
         rss[stage] = peak_mib()
+        if stage == "stories":
+            # The worker processes that split a large day's sentences have ended here;
+            # the layout process that renders the PDF, forked later, has not.
+            workers = peak_mib(resource.RUSAGE_CHILDREN)
         return result
 
     counts = run_stages(folder, measure)
-    workers = peak_mib(resource.RUSAGE_CHILDREN)
+    if counts["articles"] < PARALLEL_FROM:
+        workers = None  # no worker ran: whatever ended before was no worker
     # LexRank last, once the peak is recorded: it adds its own memory.
     lexrank = lexrank_seconds(folder, counts["sentences"])
     return {
@@ -189,7 +196,7 @@ def report(rows: list[tuple[int, dict[str, Any]]]) -> None:
             f"| {size:,} | {counts['articles']:,} | {counts['sentences']:,} | "
             f"{counts['stories']:,} | {cells} | {sum(wall.values()):.2f} | "
             f"{sum(row['cpu'].values()):.2f} | {max(row['rss'].values()):,.0f} | "
-            f"{row['workers_rss']:,.0f} |"
+            + (f"{row['workers_rss']:,.0f} |" if row["workers_rss"] else "none |")
         )
     print()
     print(
