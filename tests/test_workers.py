@@ -80,6 +80,14 @@ def test_a_worker_that_dies_leaves_its_run_to_the_caller(caplog: pytest.LogCaptu
     assert _no_children_left()
 
 
+@pytest.mark.expect_warnings
+def test_a_worker_that_fails_says_why(caplog: pytest.LogCaptureFixture) -> None:
+    # The worker's traceback goes to its stderr; the warning quotes its last line.
+    assert _shared(operator.truediv, [(1, 0), (6, 3)]) == {1: 2.0}
+    assert "(exit status 1: ZeroDivisionError: division by zero)" in caplog.text
+    assert _no_children_left()
+
+
 def test_workers_still_running_are_ended_when_the_caller_fails() -> None:
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt), workers.Shared(time.sleep, [(60,), (60,)]):

@@ -22,10 +22,11 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,20 @@ class Shared:
         self.target = f"{function.__module__}:{function.__qualname__}"
         self.runs = runs
         self.workers: dict[int, subprocess.Popen[bytes]] = {}
+        # What each worker writes to stderr: a file, which never fills as a pipe nobody
+        # reads would; its last line says why a worker stopped.
+        self.errors: dict[int, IO[bytes]] = {}
 
     def __enter__(self) -> Shared:
         try:
             for n in range(len(self.runs)):
-                worker = _start(self.target)
-                if worker is not None:
-                    self.workers[n] = worker
+                started = _start(self.target)
+                if started is not None:
+                    self.workers[n], self.errors[n] = started
             for n, worker in list(self.workers.items()):
-                if not _send(worker, self.runs[n]):
+                if not _send(worker, self.runs[n], self.errors[n]):
                     del self.workers[n]
-                    _end(worker)
+                    _end(worker, self.errors.pop(n))
         except BaseException:  # Ctrl-C while starting, a run that cannot be pickled
             self.__exit__(None, None, None)
             raise
@@ -76,8 +80,9 @@ class Shared:
                 done[n] = pickle.load(worker.stdout)
             except (EOFError, OSError, pickle.UnpicklingError):
                 log.warning(
-                    "a worker process stopped (exit status %s): its articles are done here",
+                    "a worker process stopped (exit status %s%s): its articles are done here",
                     worker.wait(),
+                    _last_words(self.errors[n]),
                 )
         return done
 
@@ -89,13 +94,16 @@ class Shared:
     ) -> None:
         """End every worker: idle once it has answered, or mid-run when the caller
         failed or was interrupted; either way it holds nothing to save."""
-        for worker in self.workers.values():
-            _end(worker)
+        for n, worker in self.workers.items():
+            _end(worker, self.errors.pop(n))
         self.workers.clear()
+        for errors in self.errors.values():  # a worker that could not be started
+            errors.close()
+        self.errors.clear()
 
 
-def _end(worker: subprocess.Popen[bytes]) -> None:
-    for pipe in (worker.stdin, worker.stdout):
+def _end(worker: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+    for pipe in (worker.stdin, worker.stdout, errors):
         if pipe is not None:
             with contextlib.suppress(OSError):  # a broken pipe, flushed on close
                 pipe.close()
@@ -103,30 +111,50 @@ def _end(worker: subprocess.Popen[bytes]) -> None:
     worker.wait()
 
 
-def _start(target: str) -> subprocess.Popen[bytes] | None:
+def _start(target: str) -> tuple[subprocess.Popen[bytes], IO[bytes]] | None:
     if not sys.executable:
         return None
+    errors = None
     try:
-        return subprocess.Popen(
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker (_end)
+        worker = subprocess.Popen(
             [sys.executable, "-c", _SERVE, _ROOT, target],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
         )
     except OSError as exc:
+        if errors is not None:
+            errors.close()
         log.warning("could not start a worker process (%s): working in one", exc)
         return None
+    return worker, errors
 
 
-def _send(worker: subprocess.Popen[bytes], run: tuple[Any, ...]) -> bool:
+def _send(worker: subprocess.Popen[bytes], run: tuple[Any, ...], errors: IO[bytes]) -> bool:
     assert worker.stdin is not None
     try:
         pickle.dump(run, worker.stdin, pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()  # one run each: the worker reads to its end
     except OSError:  # a broken pipe: the worker is gone
-        log.warning("a worker process stopped (exit status %s): working in one", worker.wait())
+        log.warning(
+            "a worker process stopped (exit status %s%s): working in one",
+            worker.wait(),
+            _last_words(errors),
+        )
         return False
     return True
+
+
+def _last_words(errors: IO[bytes]) -> str:
+    """The last line a worker wrote to stderr, as ': line', or nothing."""
+    try:
+        errors.seek(max(0, errors.seek(0, os.SEEK_END) - 4096))
+        lines = errors.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return f": {last[:200]}" if last else ""
 
 
 def serve(target: str) -> None:  # pragma: no cover - runs in the worker
