@@ -383,6 +383,10 @@ _UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
 _JOINING = {"and", "or"}  # two things counted together: "10 misconduct and corruption charges"
 _UNIT_MOST = 5  # words after a number: three, or five when "and"/"or" joins two of them
 _NUMBER = r"\d+(?:[.,]\d+)*"  # "122", "3,100", "2.5": never the punctuation after it
+# Words a key figure's context holds at least, where its sentence has them: a reading
+# choice, not a measured one (a clause of six words can say who did what to how many;
+# "along with 45 Democrats" cannot). Below the eight words a quoted sentence has at least.
+_CONTEXT_LEAST = 6
 
 
 def _in_context(text: str, figure: str) -> tuple[str, str]:
@@ -435,9 +439,17 @@ def _in_context(text: str, figure: str) -> tuple[str, str]:
         end = alone  # "won 2 and 3 of the races": no unit, so no pair either
     phrase = (text[start:end] + tail).strip()
     end += len(tail)
-    left = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
-    right_match = _CLAUSE.search(text, end)
-    right = right_match.start() if right_match else len(text)
+    # The clause that holds the figure, widened by the clause before it (else after it)
+    # while it says too little to stand alone: "…along with 45 Democrats" becomes
+    # "…there are only 55 Republicans in the Senate, along with 45 Democrats".
+    lefts = [0, *(m.end() for m in _CLAUSE.finditer(text, 0, start))]
+    rights = [m.start() for m in _CLAUSE.finditer(text, end)] + [len(text)]
+    left, right = lefts.pop(), rights.pop(0)
+    while len(text[left:right].split()) < _CONTEXT_LEAST and (lefts or rights):
+        if lefts:
+            left = lefts.pop()
+        else:
+            right = rights.pop(0)
     context = text[left:right].strip().rstrip(".")
     if left > 0:
         context = "…" + context

@@ -240,6 +240,36 @@ def test_key_figures_say_what_they_count(sentence: str, figure: str, phrase: str
     assert last not in {"had", "has", "is", "was", "were", "killed"}
 
 
+@pytest.mark.parametrize(
+    ("sentence", "figure", "context"),
+    [
+        # A clause too short to say what happened takes the one before it...
+        (
+            "Sixty-seven votes would be required, and there are only 55 Republicans in the"
+            " Senate, along with 45 Democrats.",
+            "45",
+            "…and there are only 55 Republicans in the Senate, along with 45 Democrats",
+        ),
+        # ...or, opening the sentence, the one after it.
+        (
+            "12 miners died, the inquiry found, after the shaft flooded in March.",
+            "12",
+            "12 miners died, the inquiry found…",
+        ),
+        # A clause that says enough stays as it is.
+        (
+            "The vote was close, and 55 Republicans in the Senate voted for the bill, officials said.",
+            "55",
+            "…and 55 Republicans in the Senate voted for the bill…",
+        ),
+    ],
+)
+def test_a_key_figures_context_is_a_clause_that_stands_alone(
+    sentence: str, figure: str, context: str
+) -> None:
+    assert _in_context(sentence, figure)[1] == context
+
+
 def test_ordinals_are_not_key_figures() -> None:
     from digest.compose import _is_key
 
