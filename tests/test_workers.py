@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from digest.config import load_profile
 from digest.corpus import Corpus, fold_synonyms
 from digest.models import Article
 from digest.pipeline import workers
 from digest.pipeline.article_work import PARALLEL_FROM, each_article, joined
+from digest.pipeline.build import Day
 from digest.summarize import condense
 from tests.conftest import ROOT
 
@@ -141,6 +143,23 @@ def test_a_shared_out_day_is_the_day_worked_in_one_process(
     assert (corpus.stems, corpus.terms) == (whole.stems, whole.terms)
     for article, work in zip(day, shared, strict=True):
         assert work.summary == condense(whole.subset({article.index}))
+    assert _no_children_left()
+
+
+def test_points_already_sent_are_not_quoted_from_a_shared_out_day() -> None:
+    # `digest run` passes the points it sent before; on a day split by workers the
+    # articles' sentences come back without stems, and the repeat must still be found.
+    day = _day(PARALLEL_FROM)
+    sent = "Flood waters rose along the 3 river valley on Tuesday, and 1,300 homes were evacuated."
+    built = Day.of(day, profile=load_profile("generic"), method="coverage", exclude=[sent])
+    quotable = dict(
+        zip((s.text for s in built.corpus.sentences), built.corpus.quotable, strict=True)
+    )
+    assert quotable[sent] is False
+    assert quotable[
+        "The central bank raised its rate to 1.5 percent, the governor told reporters in Lima."
+    ]
+    assert sent not in built.ingested.articles[3].summary
     assert _no_children_left()
 
 
