@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from digest.config import SourceSettings
+from digest.errors import IngestError
 from digest.feeds import fetch_feeds
 from digest.ingest import Ingested, read_folder
 from digest.models import Article
@@ -32,19 +33,28 @@ def gather(
     """The feeds' new entries, then the inbox's new files, numbered from 1.
 
     `on_stage` is told "fetching" once the feeds are read. A feed or a file that cannot be
-    used is in `skipped`; an inbox that is not a folder is an IngestError."""
+    used is in `skipped`; an inbox that is not a folder is an IngestError, and so is a
+    run whose every source is a feed that could not be read (an outage: nothing new is
+    not known then, and the run must be tried again)."""
     seen = seen or Seen()
     parts: list[Ingested] = []
     if sources.feeds:
-        parts.append(
-            fetch_feeds(
-                sources.feeds,
-                cache=cache,
-                timeout=sources.timeout,
-                known_urls=seen.urls,
-                allow_private=sources.allow_private,
-            )
+        feeds = fetch_feeds(
+            sources.feeds,
+            cache=cache,
+            timeout=sources.timeout,
+            known_urls=seen.urls,
+            allow_private=sources.allow_private,
         )
+        failed = [s for s in feeds.skipped if s.name in sources.feeds]
+        if sources.inbox is None and len({s.name for s in failed}) == len(set(sources.feeds)):
+            first = failed[0]
+            more = f" (and {len(failed) - 1} more feed(s))" if len(failed) > 1 else ""
+            raise IngestError(
+                f"no feed could be read: {first.name}: {first.reason}{more}; check the "
+                "network and the feeds' addresses (`digest check`), then run again"
+            )
+        parts.append(feeds)
     if on_stage is not None:
         on_stage("fetching")
     if sources.inbox is not None:

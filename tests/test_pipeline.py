@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from digest.cli import main
 from digest.config import SourceSettings
-from digest.errors import MailError, RunError
+from digest.errors import IngestError, MailError, RunError
 from digest.locks import file_lock
 from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, run_once
 from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, RunLedger
@@ -283,6 +283,38 @@ def test_feeds_and_inbox_together_with_a_broken_feed_skipped_by_url(
     second_day = site.requests[-3:]
     asked = {path: headers.get("If-None-Match") for path, headers in second_day}
     assert asked == {"/rss": '"r1"', "/atom": '"a1"', "/down": None}
+
+
+@pytest.mark.expect_warnings  # the feeds skipped by URL
+def test_a_run_whose_every_feed_is_down_fails_and_the_next_run_briefs_the_day(
+    smtp: Server, tmp_path: Path, site: Site
+) -> None:
+    # An outage at the run's hour is not "nothing new": recorded as such, the day would
+    # be lost, since a run does not redo a date that is done.
+    site.pages["/down"] = Page(b"", status=503)
+    sources = SourceSettings(
+        feeds=(site.url("/down"), "http://127.0.0.1:1/refused"), allow_private=True
+    )
+    with pytest.raises(IngestError, match=r"no feed could be read: .*/down.*1 more feed"):
+        run(smtp, tmp_path, DAY, sources)
+    with ledger(smtp) as runs:
+        assert runs.get(DAY).status == FAILED  # type: ignore[union-attr]
+    assert smtp.handler.received == []
+    site.pages["/down"] = Page(
+        rss(
+            "Example News",
+            [
+                {
+                    "title": "Austin to convene",
+                    "link": site.url("/a"),
+                    "content": as_html(seed_text(0)),
+                }
+            ],
+        ),
+        "application/rss+xml",
+    )
+    ran = run(smtp, tmp_path, DAY, sources)
+    assert ran.status == SENT and ran.articles == 1 and len(smtp.handler.received) == 1
 
 
 def test_a_run_is_refused_while_another_holds_the_lock(
