@@ -8,13 +8,14 @@ ledger `deliveries.sqlite3`, see `digest.deliveries`). For each date it keeps:
   delivery ledger), `unknown` (handed to the mail server, which never said whether it
   took it: it may have arrived), `nothing new` or `failed` (with the error);
 - the articles briefed (content hash, URL, title) and the text of every point, written in
-  one transaction with the brief's file names once the brief is built;
+  one transaction with the brief's file names and fingerprint once the brief is built;
 - the Message-IDs of the email, once it is sent.
 
 What the other dates' briefs that reached anyone, or may have (`sent`, `partial` or
 `unknown`), hold is what a new run must not brief again: their articles (by hash and
 URL) and their points. A date that stopped half-way is resumed by the next run of that
-date: from its built files when they are all there, else from scratch.
+date: from its built files when they are all there and still the brief it built (by
+fingerprint), else from scratch.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ _SCHEMA = (
         position INTEGER NOT NULL,
         text TEXT NOT NULL,
         PRIMARY KEY (date, position))""",
+    # The brief each run built (`mail.fingerprint` of its JSON edition), so that a run
+    # sends only its own: another `digest brief` into the same folder replaces the files.
+    """CREATE TABLE IF NOT EXISTS editions (
+        date TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL)""",
 )
 
 
@@ -135,6 +141,11 @@ class RunLedger(SqliteStore):
         )
         return tuple(text for (text,) in rows)
 
+    def fingerprint(self, date: dt.date) -> str | None:
+        """The fingerprint of the brief the run of `date` built, if it built one."""
+        rows = self._query("SELECT fingerprint FROM editions WHERE date = ?", (date.isoformat(),))
+        return str(rows[0][0]) if rows else None
+
     def briefed(self, date: dt.date) -> tuple[tuple[str, str | None, str], ...]:
         """(content hash, URL, title) of each article of the brief of `date`."""
         return tuple(
@@ -170,8 +181,10 @@ class RunLedger(SqliteStore):
         articles: Sequence[Article],
         points: Sequence[str],
         files: Mapping[str, Path],
+        fingerprint: str,
     ) -> None:
-        """Record the brief of `date`: its articles, its points and its files, at once."""
+        """Record the brief of `date`: its articles, its points, its files and its
+        fingerprint (`mail.fingerprint`), at once."""
         day = date.isoformat()
         with self._transaction():
             self._forget(date)
@@ -185,6 +198,9 @@ class RunLedger(SqliteStore):
                 "INSERT INTO points (date, position, text) VALUES (?, ?, ?)",
                 [(day, n, text) for n, text in enumerate(points)],
                 many=True,
+            )
+            self._query(
+                "INSERT INTO editions (date, fingerprint) VALUES (?, ?)", (day, fingerprint)
             )
             self._update(
                 date,
@@ -207,6 +223,7 @@ class RunLedger(SqliteStore):
     def _forget(self, date: dt.date) -> None:
         self._query("DELETE FROM briefed WHERE date = ?", (date.isoformat(),))
         self._query("DELETE FROM points WHERE date = ?", (date.isoformat(),))
+        self._query("DELETE FROM editions WHERE date = ?", (date.isoformat(),))
 
     def _update(self, date: dt.date, **values: object) -> None:
         names = ", ".join(f"{name} = ?" for name in values)

@@ -23,7 +23,7 @@ from digest.cli import main
 from digest.config import SourceSettings
 from digest.errors import IngestError, MailError, RunError
 from digest.locks import file_lock
-from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, run_once
+from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, daily, run_once
 from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, RunLedger
 from tests.conftest import ROOT, SEEDS
 from tests.loopback import (
@@ -342,6 +342,65 @@ def test_a_refused_send_is_recorded_and_the_next_run_sends_the_brief_already_bui
     ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert ran.status == SENT and len(smtp.handler.received) == 1
     assert "resuming; the brief was built by an earlier attempt" in caplog.text
+
+
+@pytest.mark.expect_warnings  # the run says it builds the brief again
+def test_a_run_never_sends_a_brief_written_over_its_own_and_builds_its_own_again(
+    smtp: Server, tmp_path: Path, inbox: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A hostile-user report: the send failed, `digest brief` then wrote another day's
+    # articles into the same folder under the same date, and the next run mailed those
+    # while recording the run's own articles as sent.
+    smtp.handler.always = "451 4.3.0 try again later"
+    with pytest.raises(MailError, match="451"):
+        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
+    assert (
+        main(
+            [
+                "brief",
+                "--input",
+                str(other),
+                "--out",
+                str(tmp_path / "out"),
+                "--date",
+                DAY.isoformat(),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    smtp.handler.always = None
+    ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    assert ran.status == SENT and ran.articles == 3 and len(smtp.handler.received) == 1
+    assert "is no longer the brief an earlier attempt built" in caplog.text
+    brief = json.loads(brief_paths(tmp_path / "out", DAY)["json"].read_text())
+    assert brief["articles_read"] == 3  # the run's own three seeds, not the other one
+
+
+def test_a_brief_written_over_a_runs_own_before_it_is_sent_is_not_sent(
+    smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same while the run is under way: `digest brief` writes between its build and
+    # its send (the run's own send, wrapped only to let the other brief in first).
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
+    real_send = daily.send_brief
+
+    def after_another_brief(**options: object) -> object:
+        argv = ["brief", "--input", str(other), "--out", str(tmp_path / "out")]
+        assert main([*argv, "--date", DAY.isoformat(), "-q"]) == 0
+        return real_send(**options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(daily, "send_brief", after_another_brief)
+    with pytest.raises(MailError, match="is no longer the brief this run built"):
+        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    assert smtp.handler.received == []
+    with ledger(smtp) as runs:
+        assert runs.get(DAY).status == FAILED  # type: ignore[union-attr]
 
 
 def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(

@@ -36,6 +36,7 @@ def brief(ledger: RunLedger, date: dt.date, *numbers: int, status: str = SENT) -
         articles=[article(n, f"https://example.org/{n}") for n in numbers],
         points=[f"Point {n} of {date}." for n in numbers],
         files={"pdf": Path(f"brief-{date}.pdf")},
+        fingerprint=f"fp-{date}",
     )
     ledger.finish(date, status, message_ids=["<m@example.org>"])
 

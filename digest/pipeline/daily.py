@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import time
@@ -18,6 +19,7 @@ from digest.delivery import Outcome, Transport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError
 from digest.gather import gather
 from digest.locks import GaveUp, file_lock
+from digest.mail import fingerprint
 from digest.methods import DEFAULT_METHOD
 from digest.models import Previous
 from digest.output import write_atomic
@@ -115,6 +117,7 @@ def run_once(
                 force=force,
                 sleep=sleep,
                 transport=_Staged(transport or SmtpTransport.from_settings(settings), stage),
+                expect=ledger.fingerprint(date),
             )
             stage("sent")
             ledger.finish(date, run_ledger.SENT, message_ids=(sent.message_id,))
@@ -198,9 +201,19 @@ def _brief_for_run(
         and all(Path(p).is_file() for p in record.files.values())
         and record.files
     ):
-        log.info("run %s: resuming; the brief was built by an earlier attempt", date.isoformat())
-        update_archive(out, base_url=base_url)  # the attempt may have stopped before it
-        return record.files, record.articles
+        if _fingerprint(record.files) == ledger.fingerprint(date):
+            log.info(
+                "run %s: resuming; the brief was built by an earlier attempt", date.isoformat()
+            )
+            update_archive(out, base_url=base_url)  # the attempt may have stopped before it
+            return record.files, record.articles
+        log.warning(
+            "run %s: %s is no longer the brief an earlier attempt built (another `digest "
+            "brief` into %s?): building it again",
+            date.isoformat(),
+            record.files.get("json", "its JSON edition"),
+            out,
+        )
     ledger.start(date)
     fresh = gather(
         sources, cache=ledger.path.parent / "feeds", seen=ledger.seen(besides=date), on_stage=stage
@@ -237,8 +250,18 @@ def _brief_for_run(
         articles=fresh.articles,
         points=printed_texts(built.brief),
         files=built.files,
+        fingerprint=_fingerprint(built.files) or "",
     )
     return built.files, len(fresh.articles)
+
+
+def _fingerprint(files: Mapping[str, Path]) -> str | None:
+    """The `mail.fingerprint` of the brief whose JSON edition `files` names; None when it
+    cannot be read as one."""
+    try:
+        return fingerprint(json.loads(Path(files["json"]).read_text("utf-8")))
+    except (KeyError, OSError, ValueError, AttributeError):
+        return None
 
 
 def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:

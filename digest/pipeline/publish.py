@@ -45,8 +45,12 @@ def send_brief(
     transport: Transport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     now: dt.datetime | None = None,
+    expect: str | None = None,
 ) -> Sent:
     """Email the brief of `date` once per recipient; a date with no brief is an error.
+
+    `expect`: the fingerprint (`mail.fingerprint`) the brief must have, else nothing is
+    sent (a daily run sends only the brief it built, not one written over it since).
 
     `to` overrides the configured recipients; each mailbox counts once, whatever its case.
     Every delivery is recorded in the delivery ledger (see `digest.deliveries` for the
@@ -60,6 +64,12 @@ def send_brief(
     if not recipients:
         settings.require("to")
     edition = _edition(out, date, attach_pdf=attach_pdf)
+    if expect is not None and edition.fingerprint != expect:
+        raise MailError(
+            f"brief {date.isoformat()}: {brief_paths(out, date)['json']} is no longer the brief "
+            f"this run built (another `digest brief` into {out}?); nothing was sent; "
+            "`digest run` again builds it anew"
+        )
     message_id = mail.message_id(date, recipients, settings.sender_address, edition.fingerprint)
     headers = mail.Headers(
         sender=str(settings.sender),
