@@ -9,9 +9,12 @@ import argparse
 import datetime as dt
 import logging
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from digest import __version__
 from digest import commands as actions
@@ -438,6 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("digest: interrupted\n")
         return 130
     configure_logging(verbose=args.verbose, quiet=args.quiet)
+    previous = _catch_sigterm()
     try:
         return int(args.run(args))
     except DigestError as exc:
@@ -446,6 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log.error("interrupted")
         return 130
+    except Terminated:
+        log.error("terminated")
+        return 128 + signal.SIGTERM
     except Exception as exc:  # a bug: one line for the user, the traceback with -v
         log.debug("traceback of the internal error", exc_info=True)
         log.error(
@@ -455,3 +462,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             exc,
         )
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the command is, as Ctrl-C raises KeyboardInterrupt: so
+    that it ends as Ctrl-C does, every `finally` run (temporary files removed, workers
+    ended). The daemon (`digest schedule`) sets its own handler while it serves."""
+
+
+def _on_sigterm(number: int, frame: object) -> None:
+    raise Terminated
+
+
+def _catch_sigterm() -> Any:
+    """Raise Terminated on SIGTERM from now on; the handler it replaces, or None when
+    signals cannot be handled here (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)

@@ -29,13 +29,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from digest.children import end_with
 from digest.errors import RenderError
 from digest.models import Layout
 
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!Q")  # the length of the pickled message that follows
-_PR_SET_PDEATHSIG = 1  # prctl's option, from <linux/prctl.h>
 
 
 class _Child:
@@ -136,6 +136,7 @@ def _start() -> _Child | None:
     requests_r, requests_w, results_r, results_w = opened
     if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(requests_w)
         os.close(results_r)
@@ -158,7 +159,7 @@ def _serve(requests: int, results: int, parent: int) -> None:  # pragma: no cove
     """The child's life: import WeasyPrint, then lay out until the parent closes."""
     code = 0
     try:
-        _end_with(parent)
+        end_with(parent)
         collected = _Collector()
         logging.root.handlers[:] = [collected]  # the parent logs what the child did
         from digest.pdf import lay_out as here
@@ -175,16 +176,6 @@ def _serve(requests: int, results: int, parent: int) -> None:  # pragma: no cove
         code = 1
     finally:
         os._exit(code)  # no atexit handlers or buffers of the parent's run twice
-
-
-def _end_with(parent: int) -> None:  # pragma: no cover - runs in the child
-    """Be ended as soon as the parent is (killed, say), not after WeasyPrint's import."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # it ended before the request was made
-        os._exit(0)
 
 
 class _Collector(logging.Handler):

@@ -589,6 +589,28 @@ def test_a_run_killed_at_any_stage_then_rerun_gives_one_brief_and_at_most_one_em
         assert runs.get(DAY).status == SENT  # type: ignore[union-attr]
 
 
+def test_sigterm_while_the_files_are_written_leaves_no_temporary_file(
+    smtp: Server, tmp_path: Path, site: Site, inbox: Path
+) -> None:
+    # `kill PID` (a supervisor's stop) ends the command as Ctrl-C does: one line, exit
+    # 143, and the file written under a temporary name so far removed (a hostile-user
+    # report: a .tmp file was left in --out).
+    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
+    state = Path(smtp.env["DIGEST_STATE_DIR"])
+    stopped = start_run(tmp_path, smtp, site, pause="writing")
+    deadline = time.monotonic() + 90
+    while not (state / "paused-at-writing").exists():
+        assert stopped.poll() is None, stopped.communicate()[1]
+        assert time.monotonic() < deadline, "never reached writing"
+        time.sleep(0.05)
+    assert [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+    stopped.send_signal(signal.SIGTERM)
+    _, err = stopped.communicate(timeout=30)
+    assert stopped.returncode == 143, err
+    assert err.splitlines()[-1] == "digest: terminated"
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+
+
 def test_digest_run_takes_its_profile_title_and_length_from_the_brief_table(
     smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

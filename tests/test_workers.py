@@ -7,10 +7,12 @@ corpus built in one process, the way it was built before workers existed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import operator
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import time
@@ -194,3 +196,86 @@ def test_workers_never_run_the_callers_script_again(tmp_path: Path) -> None:
     assert done.stdout.splitlines() == ["script ran", f"{PARALLEL_FROM} articles"]
     assert "split by 2 worker process(es)" in done.stderr
     assert "WARNING" not in done.stderr
+
+
+def _gone(pid: int, within: float) -> bool:
+    """Has process `pid` ended (or become a zombie nobody waits for) within `within` s?"""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_worker_ends_when_its_caller_is_killed(tmp_path: Path) -> None:
+    # SIGKILL runs no cleanup in the caller: the worker must end on its own, not sleep
+    # out its minute as an orphan (a hostile-user report, with `kill PID` then).
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from digest.pipeline import workers\n"
+        "with workers.Shared(time.sleep, [(60,)]) as shared:\n"
+        "    print(shared.workers[0].pid, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    caller = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        assert caller.stdout is not None
+        worker = int(caller.stdout.readline())
+        assert not _gone(worker, 0.5)  # it is running
+        caller.kill()
+        caller.wait(timeout=30)
+        assert _gone(worker, 10)
+    finally:
+        caller.kill()
+        caller.communicate()
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="a worker runs only with two cores or more",
+)
+def test_sigterm_to_a_brief_of_a_large_day_ends_it_and_its_worker(tmp_path: Path) -> None:
+    folder = tmp_path / "day"
+    folder.mkdir()
+    for article in _day(PARALLEL_FROM):
+        (folder / f"a{article.index:05d}.txt").write_text("\n\n".join(article.paragraphs))
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:  # a file: a pipe nobody reads yet could fill and block
+        brief = subprocess.Popen(
+            [sys.executable, "-m", "digest", "brief", "--input", str(folder)],
+            stderr=stderr,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    try:
+        marker = b"digest.pipeline.workers import serve"
+        deadline = time.monotonic() + 90
+        worker = None
+        while worker is None:
+            assert brief.poll() is None and time.monotonic() < deadline, "no worker started"
+            for entry in Path("/proc").iterdir():
+                with contextlib.suppress(OSError):
+                    argv = (entry / "cmdline").read_bytes().split(b"\0")
+                    if marker in b" ".join(argv) and argv[-2] == str(brief.pid).encode():
+                        worker = int(entry.name)
+            time.sleep(0.02)
+        brief.send_signal(signal.SIGTERM)  # to the brief alone, not its process group
+        brief.wait(timeout=60)
+        err = log.read_text()
+        assert brief.returncode == 143, err
+        assert err.splitlines()[-1] == "digest: terminated"
+        assert _gone(worker, 10)
+        assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    finally:
+        brief.kill()
+        brief.wait()

@@ -28,6 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from digest.children import end_with
+
 log = logging.getLogger(__name__)
 
 # The folder that holds the `digest` package: workers import the caller's own digest,
@@ -38,7 +40,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent.parent)
 # cannot stand in for the standard library's in the worker (it does not in the caller).
 _SERVE = (
     "import sys; sys.path[0] = sys.argv[1]; "
-    "from digest.pipeline.workers import serve; serve(sys.argv[2])"
+    "from digest.pipeline.workers import serve; serve(sys.argv[2], int(sys.argv[3]))"
 )
 
 
@@ -118,7 +120,7 @@ def _start(target: str) -> tuple[subprocess.Popen[bytes], IO[bytes]] | None:
     try:
         errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker (_end)
         worker = subprocess.Popen(
-            [sys.executable, "-c", _SERVE, _ROOT, target],
+            [sys.executable, "-c", _SERVE, _ROOT, target, str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -157,9 +159,10 @@ def _last_words(errors: IO[bytes]) -> str:
     return f": {last[:200]}" if last else ""
 
 
-def serve(target: str) -> None:  # pragma: no cover - runs in the worker
+def serve(target: str, parent: int) -> None:  # pragma: no cover - runs in the worker
     """A worker's life: read its run, answer the result."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to answer
+    end_with(parent)  # and a signal to the caller alone ends it too
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever else writes to stdout cannot break the answer
     work = pickle.load(sys.stdin.buffer)  # first: the caller waits until it is read
