@@ -9,10 +9,13 @@ never use. The options themselves are defined in `digest.cli`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import json
 import logging
+import os
+import sys
 import threading
 from dataclasses import replace
 from typing import Any
@@ -25,10 +28,12 @@ from digest.config import (
     load_source_settings,
     pause_stage,
 )
+from digest.errors import OutputError
 
 log = logging.getLogger("digest")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_READER_GONE = 141  # what a shell reports for a tool ended by SIGPIPE
 
 
 def archive(args: argparse.Namespace) -> int:
@@ -45,7 +50,8 @@ def check(args: argparse.Namespace) -> int:
     from digest.check import check_setup, format_table
 
     results = check_setup(config=args.config, out=args.out)
-    print(format_table(results))
+    if not _emit(format_table(results) + "\n"):
+        return EXIT_READER_GONE
     return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
 
 
@@ -189,22 +195,40 @@ def send(args: argparse.Namespace) -> int:
 def summarize(args: argparse.Namespace) -> int:
     from digest.pipeline import summarize_folder, summarize_stories
 
+    lines: list[str] = []
     if args.stories:
         found = summarize_stories(args.dir, method=args.method, words=args.words)
         if args.json:
-            print(json.dumps({"stories": found}, ensure_ascii=False, indent=2))
-            return EXIT_OK
-        for n, story in enumerate(found, 1):
+            lines.append(json.dumps({"stories": found}, ensure_ascii=False, indent=2))
+        for n, story in enumerate(() if args.json else found, 1):
             count = len(story["articles"])
-            print(f"{n}. {story['headline']} ({count} article{'s' if count != 1 else ''})")
-            for sentence in story["summary"]:
-                print(f"   - {sentence}")
-            print()
-        return EXIT_OK
-    summary = summarize_folder(args.dir, method=args.method, words=args.words)
-    if args.json:
-        print(json.dumps({"summary": summary}, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    for sentence in summary:
-        print(sentence)
-    return EXIT_OK
+            lines.append(f"{n}. {story['headline']} ({count} article{'s' if count != 1 else ''})")
+            lines += [f"   - {sentence}" for sentence in story["summary"]]
+            lines.append("")
+    else:
+        summary = summarize_folder(args.dir, method=args.method, words=args.words)
+        if args.json:
+            lines.append(json.dumps({"summary": summary}, ensure_ascii=False, indent=2))
+        else:
+            lines += summary
+    return EXIT_OK if _emit("".join(f"{line}\n" for line in lines)) else EXIT_READER_GONE
+
+
+def _emit(text: str) -> bool:
+    """Write the command's output to standard output. False when its reader has gone
+    (`digest summarize DIR | head -1`), which ends the command quietly, as it ends other
+    Unix tools; an output that cannot be written (a full disk) is an OutputError."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whatever is still buffered would fail again when Python exits: sent nowhere.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the output to standard output ({exc.strerror or exc}); "
+            "free some space or send it elsewhere"
+        ) from exc
+    return True

@@ -252,6 +252,51 @@ def test_summarize_prints_one_sentence_per_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("extra", [[], ["--stories"], ["--json"], ["--stories", "--json"]])
+def test_a_reader_that_has_gone_ends_summarize_quietly(extra: list[str]) -> None:
+    # `digest summarize DIR | head -1` with an output longer than the pipe holds: a
+    # hostile-user report had "internal error: BrokenPipeError". A pipe whose reading
+    # end is closed before digest writes fails every write, however short.
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "summarize", str(SEEDS), *extra],
+            cwd=ROOT,
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(writing)
+    assert done.returncode == 141  # as a shell reports a tool ended by SIGPIPE
+    assert done.stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["summarize", str(SEEDS)], ["check"]])
+def test_an_output_that_cannot_be_written_is_a_one_line_error(
+    command: list[str], tmp_path: Path
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", *command],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "digest: error: cannot write the output to standard output (No space left on "
+        "device); free some space or send it elsewhere"
+    )
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
