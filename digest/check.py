@@ -60,6 +60,7 @@ def check_setup(
         results.extend(_inbox(sources))
         results.extend(_feeds(sources, out, mail))
     results.extend(_rendering())
+    results.append(_out(out))
     results.append(_state(out, mail))
     return results
 
@@ -269,17 +270,26 @@ def _font(ffi: object, family: str) -> Result:
 
 def _state(out: Path, mail: MailSettings | None) -> Result:
     folder = state_dir(out, mail.state_dir if mail else None)
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     fix = "make it writable, or set DIGEST_STATE_DIR to a writable folder"
+    return _writable("state folder", folder, fix)
+
+
+def _out(out: Path) -> Result:
+    return _writable("output folder", out, "make it writable, or pass --out a writable folder")
+
+
+def _writable(what: str, folder: Path, fix: str) -> Result:
+    """Can the folder be written, or made where it is missing?"""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is None or not existing.is_dir():
-        return Result("state folder", FAIL, f"{folder}: {existing} is not a folder", fix)
+        return Result(what, FAIL, f"{folder}: {existing} is not a folder", fix)
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
-        return Result("state folder", FAIL, f"{folder}: not writable ({exc.strerror})", fix)
+        return Result(what, FAIL, f"{folder}: not writable ({exc.strerror})", fix)
     made = "" if existing == folder else " (made on the first run)"
-    return Result("state folder", OK, f"{folder} is writable{made}")
+    return Result(what, OK, f"{folder} is writable{made}")
 
 
 def format_table(results: list[Result]) -> str:

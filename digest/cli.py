@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import re
 import signal
 import sys
@@ -441,6 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("digest: interrupted\n")
         return 130
     configure_logging(verbose=args.verbose, quiet=args.quiet)
+    try:
+        os.getcwd()  # every relative path (the default --out) is resolved against it
+    except FileNotFoundError:
+        log.error("error: the working folder was removed; change to one that exists and run again")
+        return EXIT_ERROR
     previous = _catch_sigterm()
     try:
         return int(args.run(args))

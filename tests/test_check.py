@@ -202,6 +202,18 @@ def test_a_state_folder_that_cannot_be_made_fails(tmp_path: Path) -> None:
     assert state.status == FAIL and "DIGEST_STATE_DIR" in state.fix
 
 
+def test_an_output_folder_that_is_a_file_fails(tmp_path: Path) -> None:
+    # A hostile-user report: `digest check --out afile` said everything works, and the
+    # brief then failed.
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    env = {"DIGEST_STATE_DIR": str(tmp_path / "state")}
+    out = row(check_setup(config=None, out=afile, environ=env), "output")
+    assert out.status == FAIL and "--out" in out.fix and str(afile) in out.detail
+    fine = row(check_setup(config=None, out=tmp_path / "new" / "out", environ=env), "output")
+    assert fine.status == OK and "made on the first run" in fine.detail
+
+
 def test_a_profile_file_that_is_missing_fails(tmp_path: Path) -> None:
     path = config(tmp_path, '[brief]\nprofile = "beats/missing.toml"\n')
     brief = row(check_setup(config=path, out=tmp_path / "out", environ={}), "[brief]")

@@ -218,6 +218,30 @@ def test_no_temporary_files_are_left_behind(built) -> None:
     assert leftovers == []
 
 
+@pytest.mark.parametrize("command", ["check", "brief", "summarize ."])
+def test_a_working_folder_that_was_removed_is_a_one_line_error(
+    command: str, tmp_path: Path
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    done = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f'cd "{gone}" && rmdir "{gone}" && exec "$0" -m digest {command}',
+            sys.executable,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "digest: error: the working folder was removed; change to one that exists and run again"
+    ]
+
+
 def test_every_command_has_help_text() -> None:
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
