@@ -84,7 +84,7 @@ def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested
             continue
         seen[article.content_hash] = name
         articles.append(replace(article, index=len(articles) + 1))
-        words = len(article.text.split())
+        words = sum(word_count(p) for p in article.paragraphs)  # Chinese: no spaces
         log.debug("read %s (%s): %d words, title %r", name, article.encoding, words, article.title)
     return Ingested(tuple(articles), tuple(skipped))
 

@@ -17,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from digest.cli import main
+from digest.ingest import read_folder
 from digest.pipeline import Built, build_brief
 from tests.conftest import pdf_words
 
@@ -244,6 +245,20 @@ def test_the_command_makes_a_japanese_brief(
     code = main(["-q", "brief", "--input", str(folder), "--out", str(out), "--date", "2024-07-29"])
     assert code == 0, capsys.readouterr().err
     assert "路面電車" in (out / "brief-2024-07-29.txt").read_text("utf-8")
+
+
+def test_the_log_counts_a_chinese_articles_words_as_its_length_limit_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Written without spaces, it was logged as "1 words" (a hostile-user report); the
+    # length limit counts a word for every two characters, and so does the log now.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sentence = "市政府今天宣布新的公共交通计划。"  # 15 Han characters and a full stop
+    (folder / "zh.txt").write_text(sentence * 20 + "\n", "utf-8")
+    caplog.set_level("DEBUG", logger="digest.ingest")
+    read_folder(folder)
+    assert "zh.txt (utf-8): 150 words" in caplog.text  # 300 Han characters, two a word
 
 
 def test_an_article_in_an_unsupported_script_is_skipped_not_the_brief(tmp_path: Path) -> None:
