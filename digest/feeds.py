@@ -106,11 +106,13 @@ def fetch_feeds(
     fetcher, store = Fetcher(timeout, max_bytes, allow_private), FeedCache(cache)
     articles: list[Article] = []
     skipped: list[Skipped] = []
+    unread: list[str] = []
     for url in urls:
         try:
             parsed = parse_feed(url, store.fetch(url, fetcher))
         except IngestError as exc:
             skipped.append(_skip(url, str(exc)))
+            unread.append(url)
             continue
         outlet = parsed.feed.get("title") or urllib.parse.urlsplit(url).hostname
         for number, entry in enumerate(parsed.entries, 1):
@@ -132,7 +134,7 @@ def fetch_feeds(
                 articles.append(replace(article, index=len(articles) + 1))
     entries = "entry" if len(articles) == 1 else "entries"
     log.info("feeds: %d %s read from %d feed(s)", len(articles), entries, len(urls))
-    return Ingested(tuple(articles), tuple(skipped))
+    return Ingested(tuple(articles), tuple(skipped), tuple(unread))
 
 
 def _skip(name: str, reason: str) -> Skipped:

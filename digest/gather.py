@@ -46,13 +46,14 @@ def gather(
             known_urls=seen.urls,
             allow_private=sources.allow_private,
         )
-        failed = [s for s in feeds.skipped if s.name in sources.feeds]
-        if sources.inbox is None and len({s.name for s in failed}) == len(set(sources.feeds)):
-            first = failed[0]
-            more = f" (and {len(failed) - 1} more feed(s))" if len(failed) > 1 else ""
+        if sources.inbox is None and len(feeds.unread) == len(sources.feeds):
+            first = next(s for s in feeds.skipped if s.name == feeds.unread[0])
+            more = len(feeds.unread) - 1
             raise IngestError(
-                f"no feed could be read: {first.name}: {first.reason}{more}; check the "
-                "network and the feeds' addresses (`digest check`), then run again"
+                f"no feed could be read: {first.name}: {first.reason}"
+                + (f" (and {more} more feed(s))" if more else "")
+                + "; check the network and the feeds' addresses (`digest check`), then run "
+                "again"
             )
         parts.append(feeds)
     if on_stage is not None:

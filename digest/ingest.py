@@ -49,6 +49,8 @@ _PROGRESS_EVERY = 1000
 class Ingested:
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
+    # Sources that could not be read at all (a feed that failed), of those `skipped` names.
+    unread: tuple[str, ...] = ()
 
 
 def read_folder(folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ingested:

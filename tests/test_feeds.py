@@ -152,6 +152,8 @@ def test_failing_feeds_and_pages_are_skipped_by_url_and_the_rest_is_read(
     assert "timed out" in reasons[site.url("/slow")]
     for url in reasons:
         assert url in caplog.text
+    # The feeds that could not be read at all, not the entries whose pages failed.
+    assert got.unread == tuple(site.url(p) for p in ("/broken", "/notxml", "/absent"))
 
 
 def test_a_response_over_the_size_cap_is_not_read(site: Site, tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -317,6 +319,25 @@ def test_a_run_whose_every_feed_is_down_fails_and_the_next_run_briefs_the_day(
     assert ran.status == SENT and ran.articles == 1 and len(smtp.handler.received) == 1
 
 
+@pytest.mark.expect_warnings  # the feed and the entry skipped by URL
+def test_a_feed_read_is_not_taken_for_a_feed_down_when_an_entry_fails_under_its_address(
+    smtp: Server, tmp_path: Path, site: Site
+) -> None:
+    # A review found the outage test counting skipped entries named like a feed: here
+    # the feed read holds a teaser entry linking to the feed's own address.
+    site.pages["/down"] = Page(b"", status=503)
+    entries = [
+        {"title": "Austin to convene", "link": site.url("/a"), "content": as_html(seed_text(0))},
+        {"title": "Back to the feed", "link": site.url("/rss"), "summary": "Teaser."},
+    ]
+    site.pages["/rss"] = Page(rss("Example News", entries), "application/rss+xml")
+    sources = SourceSettings(feeds=(site.url("/down"), site.url("/rss")), allow_private=True)
+    ran = run(smtp, tmp_path, DAY, sources)
+    assert ran.status == SENT and ran.articles == 1
+    brief = json.loads(brief_paths(tmp_path / "out", DAY)["json"].read_text())
+    assert {site.url("/down"), site.url("/rss")} <= {s["name"] for s in brief["skipped"]}
+
+
 def test_a_run_is_refused_while_another_holds_the_lock(
     smtp: Server, tmp_path: Path, inbox: Path
 ) -> None:
@@ -609,6 +630,56 @@ def test_sigterm_while_the_files_are_written_leaves_no_temporary_file(
     assert stopped.returncode == 143, err
     assert err.splitlines()[-1] == "digest: terminated"
     assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.slow
+def test_a_brief_killed_after_it_went_out_is_never_built_again_though_its_files_were_replaced(
+    smtp: Server, tmp_path: Path, site: Site, inbox: Path
+) -> None:
+    # A review found that a run resumed after its email went out, whose files another
+    # `digest brief` had replaced, built again from a new article and recorded it as sent.
+    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
+    state = Path(smtp.env["DIGEST_STATE_DIR"])
+    killed = start_run(tmp_path, smtp, site, pause="sent")
+    deadline = time.monotonic() + 90
+    while not (state / "paused-at-sent").exists():
+        assert killed.poll() is None, killed.communicate()[1]
+        assert time.monotonic() < deadline, "never reached sent"
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=30)
+    assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
+    argv = ["brief", "--input", str(other), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--date", DAY.isoformat(), "-q"]) == 0
+    shutil.copy(SEED_FILES[3], inbox / SEED_FILES[3].name)  # news since: not in that brief
+    code, err = digest_run(tmp_path, smtp, site)
+    assert code == 0, err
+    assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
+    with ledger(smtp) as runs:
+        record = runs.get(DAY)
+        assert record is not None and record.status == SENT and record.articles == 3
+        assert len(runs.briefed(DAY)) == 3
+
+
+def test_a_run_recorded_before_fingerprints_resumes_as_it_did(
+    smtp: Server, tmp_path: Path, inbox: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A run ledger written by an earlier digest holds no fingerprint: its runs resume
+    # from the files they built, as they did then, rather than being built again.
+    smtp.handler.always = "451 4.3.0 try again later"
+    with pytest.raises(MailError, match="451"):
+        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    with closing(sqlite3.connect(Path(smtp.env["DIGEST_STATE_DIR"]) / "runs.sqlite3")) as db:
+        db.execute("DROP TABLE editions")
+    smtp.handler.always = None
+    caplog.set_level("INFO", logger="digest")
+    ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    assert ran.status == SENT and len(smtp.handler.received) == 1
+    assert "resuming; the brief was built by an earlier attempt" in caplog.text
+    assert "no longer the brief" not in caplog.text
 
 
 def test_digest_run_takes_its_profile_title_and_length_from_the_brief_table(

@@ -16,7 +16,7 @@ from digest.archive import href, update_archive
 from digest.config import ConfigError, MailSettings, SourceSettings
 from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
 from digest.delivery import Outcome, Transport
-from digest.errors import MailError, NothingToBriefError, PartialDeliveryError
+from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
 from digest.gather import gather
 from digest.locks import GaveUp, file_lock
 from digest.mail import fingerprint
@@ -201,7 +201,15 @@ def _brief_for_run(
         and all(Path(p).is_file() for p in record.files.values())
         and record.files
     ):
-        if _fingerprint(record.files) == ledger.fingerprint(date):
+        recorded = ledger.fingerprint(date)  # None: a ledger from before fingerprints
+        # A brief that reached anyone is never built again: it would hold other articles
+        # than the ones that went out, recorded as sent. If its files were replaced, the
+        # send refuses them to whoever has not had it (send_brief's `expect`).
+        if (
+            recorded is None
+            or _fingerprint(record.files) == recorded
+            or _reached_anyone(ledger.path.parent, date)
+        ):
             log.info(
                 "run %s: resuming; the brief was built by an earlier attempt", date.isoformat()
             )
@@ -250,7 +258,7 @@ def _brief_for_run(
         articles=fresh.articles,
         points=printed_texts(built.brief),
         files=built.files,
-        fingerprint=_fingerprint(built.files) or "",
+        fingerprint=_written_fingerprint(built.files),
     )
     return built.files, len(fresh.articles)
 
@@ -262,6 +270,19 @@ def _fingerprint(files: Mapping[str, Path]) -> str | None:
         return fingerprint(json.loads(Path(files["json"]).read_text("utf-8")))
     except (KeyError, OSError, ValueError, AttributeError):
         return None
+
+
+def _written_fingerprint(files: Mapping[str, Path]) -> str:
+    found = _fingerprint(files)
+    if found is None:
+        raise RunError(f"{files.get('json')}: the brief just written cannot be read back")
+    return found
+
+
+def _reached_anyone(state: Path, date: dt.date) -> bool:
+    """Did the brief of `date` reach a recipient, or may it have (sent, or pending)?"""
+    with DeliveryLedger.in_folder(state) as deliveries:
+        return any(e.status != FAILED for e in deliveries.entries(date))
 
 
 def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:

@@ -14,7 +14,7 @@ from digest.config import (
     MailSettings,
     parse_addresses,
 )
-from digest.deliveries import DeliveryLedger, Entry, state_dir
+from digest.deliveries import SENT, DeliveryLedger, Entry, state_dir
 from digest.delivery import Outcome, Transport, deliver
 from digest.errors import MailError, MissingBriefError, PartialDeliveryError
 from digest.output import write_atomic
@@ -64,12 +64,7 @@ def send_brief(
     if not recipients:
         settings.require("to")
     edition = _edition(out, date, attach_pdf=attach_pdf)
-    if expect is not None and edition.fingerprint != expect:
-        raise MailError(
-            f"brief {date.isoformat()}: {brief_paths(out, date)['json']} is no longer the brief "
-            f"this run built (another `digest brief` into {out}?); nothing was sent; "
-            "`digest run` again builds it anew"
-        )
+    replaced = expect is not None and edition.fingerprint != expect
     message_id = mail.message_id(date, recipients, settings.sender_address, edition.fingerprint)
     headers = mail.Headers(
         sender=str(settings.sender),
@@ -86,6 +81,13 @@ def send_brief(
         return Sent(date, message_id, eml=eml)
     transport = transport or SmtpTransport.from_settings(settings)
     with DeliveryLedger.in_folder(state_dir(out, settings.state_dir)) as ledger:
+        if replaced and (force or _not_yet_sent(ledger, date, recipients)):
+            raise MailError(
+                f"brief {date.isoformat()}: {brief_paths(out, date)['json']} is no longer the "
+                f"brief this run built (another `digest brief` into {out}?); nothing was "
+                "sent; `digest run` again builds it anew, unless it already reached someone: "
+                f"then `digest run --date {date.isoformat()} --force` briefs the date anew"
+            )
         claim = ledger.claim(date, recipients, message_id=message_id, force=force)
         if claim.unknown:
             raise MailError(_unknown_outcome(date, claim.unknown))
@@ -103,6 +105,11 @@ def send_brief(
         )
     _verdict(date, message_id, outcome)
     return Sent(date, message_id, sent=outcome.accepted, skipped=claim.sent)
+
+
+def _not_yet_sent(ledger: DeliveryLedger, date: dt.date, recipients: Sequence[str]) -> bool:
+    have = {e.recipient for e in ledger.entries(date) if e.status == SENT}
+    return any(addresses.key(r) not in have for r in recipients)
 
 
 def _edition(out: Path, date: dt.date, *, attach_pdf: bool) -> mail.Edition:
