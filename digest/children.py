@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 
 _PR_SET_PDEATHSIG = 1  # prctl's option, from <linux/prctl.h>
 
 
 def end_with(parent: int) -> None:  # pragma: no cover - runs in the child
     """Be sent SIGKILL when `parent` ends (Linux); end now if it already has."""
+    if not sys.platform.startswith("linux"):
+        return  # prctl is Linux's; elsewhere a child is ended by its parent only
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):

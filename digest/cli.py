@@ -12,17 +12,15 @@ import os
 import re
 import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from digest import __version__
 from digest import commands as actions
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
 from digest.commands import EXIT_ERROR
 from digest.config import check_address, check_feed_url
-from digest.console import configure_logging
+from digest.console import Terminated, catch_sigterm, configure_logging
 from digest.errors import ConfigError, DigestError
 from digest.profile import bundled_profiles, check_profile_name, is_profile_name
 
@@ -447,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError:
         log.error("error: the working folder was removed; change to one that exists and run again")
         return EXIT_ERROR
-    previous = _catch_sigterm()
+    previous = catch_sigterm()
     try:
         return int(args.run(args))
     except DigestError as exc:
@@ -471,21 +469,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised wherever the command is, as Ctrl-C raises KeyboardInterrupt: so
-    that it ends as Ctrl-C does, every `finally` run (temporary files removed, workers
-    ended). The daemon (`digest schedule`) sets its own handler while it serves."""
-
-
-def _on_sigterm(number: int, frame: object) -> None:
-    raise Terminated
-
-
-def _catch_sigterm() -> Any:
-    """Raise Terminated on SIGTERM from now on; the handler it replaces, or None when
-    signals cannot be handled here (not the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _on_sigterm)

@@ -9,13 +9,10 @@ never use. The options themselves are defined in `digest.cli`.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import importlib
 import json
 import logging
-import os
-import sys
 import threading
 from dataclasses import replace
 from typing import Any
@@ -28,7 +25,7 @@ from digest.config import (
     load_source_settings,
     pause_stage,
 )
-from digest.errors import OutputError
+from digest.console import emit
 
 log = logging.getLogger("digest")
 
@@ -50,9 +47,10 @@ def check(args: argparse.Namespace) -> int:
     from digest.check import check_setup, format_table
 
     results = check_setup(config=args.config, out=args.out)
-    if not _emit(format_table(results) + "\n"):
-        return EXIT_READER_GONE
-    return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
+    if any(r.failed for r in results):
+        emit(format_table(results) + "\n")
+        return EXIT_ERROR  # whether or not the table was read: a check failed
+    return EXIT_OK if emit(format_table(results) + "\n") else EXIT_READER_GONE
 
 
 def _sources(args: argparse.Namespace) -> SourceSettings:
@@ -211,24 +209,4 @@ def summarize(args: argparse.Namespace) -> int:
             lines.append(json.dumps({"summary": summary}, ensure_ascii=False, indent=2))
         else:
             lines += summary
-    return EXIT_OK if _emit("".join(f"{line}\n" for line in lines)) else EXIT_READER_GONE
-
-
-def _emit(text: str) -> bool:
-    """Write the command's output to standard output. False when its reader has gone
-    (`digest summarize DIR | head -1`), which ends the command quietly, as it ends other
-    Unix tools; an output that cannot be written (a full disk) is an OutputError."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Whatever is still buffered would fail again when Python exits: sent nowhere.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return False
-    except OSError as exc:
-        raise OutputError(
-            f"cannot write the output to standard output ({exc.strerror or exc}); "
-            "free some space or send it elsewhere"
-        ) from exc
-    return True
+    return EXIT_OK if emit("".join(f"{line}\n" for line in lines)) else EXIT_READER_GONE

@@ -1,4 +1,5 @@
-"""How digest talks to a terminal: its log lines on stderr, one line each, printable.
+"""How digest talks to a terminal: its log lines on stderr, one line each, printable; its
+output on stdout; and how it is stopped (Ctrl-C, SIGTERM).
 
 Only the command line configures logging (`configure_logging`); the library logs to the
 "digest" logger and leaves handlers to its caller. Text that came from outside (a file
@@ -8,10 +9,16 @@ escaped, never sent to the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
+import signal
 import sys
-from typing import TextIO
+import threading
+from typing import Any, TextIO
+
+from digest.errors import OutputError
 
 
 class _OwnRecords(logging.Filter):
@@ -74,3 +81,43 @@ def configure_logging(*, verbose: bool, quiet: bool) -> None:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("digest").setLevel(level)
+
+
+def emit(text: str) -> bool:
+    """Write a command's output to standard output. False when its reader has gone
+    (`digest summarize DIR | head -1`), which ends the command quietly, as it ends other
+    Unix tools; an output that cannot be written (a full disk) is an OutputError."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whatever is still buffered would fail again when Python exits: sent nowhere.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        return False
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the output to standard output ({exc.strerror or exc}); "
+            "free some space or send it elsewhere"
+        ) from exc
+    return True
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the command is, as Ctrl-C raises KeyboardInterrupt: so
+    that it ends as Ctrl-C does, every `finally` run (temporary files removed, workers
+    ended). The daemon (`digest schedule`) sets its own handler while it serves."""
+
+
+def _on_sigterm(number: int, frame: object) -> None:
+    raise Terminated
+
+
+def catch_sigterm() -> Any:
+    """Raise Terminated on SIGTERM from now on; the handler it replaces, or None when
+    signals cannot be handled here (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)

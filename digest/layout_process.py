@@ -120,9 +120,10 @@ def _start() -> _Child | None:
                 stream.flush()
     opened: list[int] = []
     parent = os.getpid()
-    # Ctrl-C is the parent's to report: held back until the child ignores it, so it
-    # never interrupts the child in the parent's code.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # Ctrl-C and SIGTERM are the parent's to answer: held back until the child has its
+    # own handlers, so neither runs the parent's handler (and its `finally` blocks, which
+    # release the parent's locks) in the child.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         opened += os.pipe()
         opened += os.pipe()

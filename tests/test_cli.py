@@ -298,6 +298,28 @@ def test_a_reader_that_has_gone_ends_summarize_quietly(extra: list[str]) -> None
     assert done.stderr == ""
 
 
+def test_check_says_a_check_failed_even_when_its_reader_has_gone(tmp_path: Path) -> None:
+    # `digest check | grep -q FAIL` stops reading early; the exit status must still say
+    # that a check failed (here: --out names a file).
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "check", "--out", str(afile)],
+            cwd=tmp_path,
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "DIGEST_STATE_DIR": str(tmp_path)},
+        )
+    finally:
+        os.close(writing)
+    assert done.returncode == 1, done.stderr
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("command", [["summarize", str(SEEDS)], ["check"]])
 def test_an_output_that_cannot_be_written_is_a_one_line_error(

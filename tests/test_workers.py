@@ -30,6 +30,11 @@ from digest.summarize import condense
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")
+# Day.of shares a day out only where a core is left for a worker.
+TWO_CORES = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="a worker runs only with two cores or more",
+)
 
 TOPICS = (
     (
@@ -148,6 +153,7 @@ def test_a_shared_out_day_is_the_day_worked_in_one_process(
     assert _no_children_left()
 
 
+@TWO_CORES
 def test_points_already_sent_are_not_quoted_from_a_shared_out_day() -> None:
     # `digest run` passes the points it sent before; on a day split by workers the
     # articles' sentences come back without stems, and the repeat must still be found.
@@ -240,10 +246,7 @@ def test_a_worker_ends_when_its_caller_is_killed(tmp_path: Path) -> None:
         caller.communicate()
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
-    reason="a worker runs only with two cores or more",
-)
+@TWO_CORES
 def test_sigterm_to_a_brief_of_a_large_day_ends_it_and_its_worker(tmp_path: Path) -> None:
     folder = tmp_path / "day"
     folder.mkdir()
