@@ -554,6 +554,18 @@ def digest_run(tmp_path: Path, smtp: Server, site: Site, *extra: str) -> tuple[i
     return process.returncode, err
 
 
+def paused_run(tmp_path: Path, smtp: Server, site: Site, stage: str) -> subprocess.Popen[str]:
+    """A `digest run` waiting at `stage` (DIGEST_TEST_PAUSE_AT) to be signalled."""
+    process = start_run(tmp_path, smtp, site, pause=stage)
+    flag = Path(smtp.env["DIGEST_STATE_DIR"]) / f"paused-at-{stage}"
+    deadline = time.monotonic() + 90
+    while not flag.exists():
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, f"never reached {stage}"
+        time.sleep(0.05)
+    return process
+
+
 def per_recipient(smtp: Server) -> dict[str, int]:
     counts: dict[str, int] = {}
     for message in smtp.handler.received:
@@ -581,14 +593,7 @@ def test_a_run_killed_at_any_stage_then_rerun_gives_one_brief_and_at_most_one_em
         "application/rss+xml",
         etag='"r1"',
     )
-    state = Path(smtp.env["DIGEST_STATE_DIR"])
-    killed = start_run(tmp_path, smtp, site, pause=stage)
-    flag = state / f"paused-at-{stage}"
-    deadline = time.monotonic() + 90
-    while not flag.exists():
-        assert killed.poll() is None, killed.communicate()[1]
-        assert time.monotonic() < deadline, f"never reached {stage}"
-        time.sleep(0.05)
+    killed = paused_run(tmp_path, smtp, site, stage)
     killed.send_signal(signal.SIGKILL)
     killed.communicate(timeout=30)
     code, err = digest_run(tmp_path, smtp, site)
@@ -617,13 +622,7 @@ def test_sigterm_while_the_files_are_written_leaves_no_temporary_file(
     # 143, and the file written under a temporary name so far removed (a hostile-user
     # report: a .tmp file was left in --out).
     site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
-    state = Path(smtp.env["DIGEST_STATE_DIR"])
-    stopped = start_run(tmp_path, smtp, site, pause="writing")
-    deadline = time.monotonic() + 90
-    while not (state / "paused-at-writing").exists():
-        assert stopped.poll() is None, stopped.communicate()[1]
-        assert time.monotonic() < deadline, "never reached writing"
-        time.sleep(0.05)
+    stopped = paused_run(tmp_path, smtp, site, "writing")
     assert [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
     stopped.send_signal(signal.SIGTERM)
     _, err = stopped.communicate(timeout=30)
@@ -639,13 +638,7 @@ def test_a_brief_killed_after_it_went_out_is_never_built_again_though_its_files_
     # A review found that a run resumed after its email went out, whose files another
     # `digest brief` had replaced, built again from a new article and recorded it as sent.
     site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
-    state = Path(smtp.env["DIGEST_STATE_DIR"])
-    killed = start_run(tmp_path, smtp, site, pause="sent")
-    deadline = time.monotonic() + 90
-    while not (state / "paused-at-sent").exists():
-        assert killed.poll() is None, killed.communicate()[1]
-        assert time.monotonic() < deadline, "never reached sent"
-        time.sleep(0.05)
+    killed = paused_run(tmp_path, smtp, site, "sent")
     killed.send_signal(signal.SIGKILL)
     killed.communicate(timeout=30)
     assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
