@@ -349,16 +349,31 @@ def test_a_run_is_refused_while_another_holds_the_lock(
     assert smtp.handler.received == []
 
 
+def brief_over_the_run(tmp_path: Path) -> None:
+    """What a user's own `digest brief` of another article does to the run's files:
+    writes its brief into the same folder, for the same date."""
+    other = tmp_path / "other"
+    other.mkdir(exist_ok=True)
+    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
+    argv = ["brief", "--input", str(other), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--date", DAY.isoformat(), "-q"]) == 0
+
+
+def refused_once(smtp: Server, tmp_path: Path, inbox: Path, answer: str) -> None:
+    """A run of DAY whose send the server refuses with `answer`; the server then accepts."""
+    smtp.handler.always = answer
+    with pytest.raises(MailError, match=answer.split()[0]):
+        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    smtp.handler.always = None
+
+
 def test_a_refused_send_is_recorded_and_the_next_run_sends_the_brief_already_built(
     smtp: Server, tmp_path: Path, inbox: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    smtp.handler.always = "550 5.7.1 relaying denied"
-    with pytest.raises(MailError, match="550"):
-        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    refused_once(smtp, tmp_path, inbox, "550 5.7.1 relaying denied")
     with ledger(smtp) as runs:
         record = runs.get(DAY)
         assert record is not None and record.status == FAILED and "550" in record.error
-    smtp.handler.always = None
     caplog.set_level("INFO", logger="digest")
     ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert ran.status == SENT and len(smtp.handler.received) == 1
@@ -372,28 +387,8 @@ def test_a_run_never_sends_a_brief_written_over_its_own_and_builds_its_own_again
     # A hostile-user report: the send failed, `digest brief` then wrote another day's
     # articles into the same folder under the same date, and the next run mailed those
     # while recording the run's own articles as sent.
-    smtp.handler.always = "451 4.3.0 try again later"
-    with pytest.raises(MailError, match="451"):
-        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
-    other = tmp_path / "other"
-    other.mkdir()
-    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
-    assert (
-        main(
-            [
-                "brief",
-                "--input",
-                str(other),
-                "--out",
-                str(tmp_path / "out"),
-                "--date",
-                DAY.isoformat(),
-                "-q",
-            ]
-        )
-        == 0
-    )
-    smtp.handler.always = None
+    refused_once(smtp, tmp_path, inbox, "451 4.3.0 try again later")
+    brief_over_the_run(tmp_path)
     ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert ran.status == SENT and ran.articles == 3 and len(smtp.handler.received) == 1
     assert "is no longer the brief an earlier attempt built" in caplog.text
@@ -406,14 +401,10 @@ def test_a_brief_written_over_a_runs_own_before_it_is_sent_is_not_sent(
 ) -> None:
     # The same while the run is under way: `digest brief` writes between its build and
     # its send (the run's own send, wrapped only to let the other brief in first).
-    other = tmp_path / "other"
-    other.mkdir()
-    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
     real_send = daily.send_brief
 
     def after_another_brief(**options: object) -> object:
-        argv = ["brief", "--input", str(other), "--out", str(tmp_path / "out")]
-        assert main([*argv, "--date", DAY.isoformat(), "-q"]) == 0
+        brief_over_the_run(tmp_path)
         return real_send(**options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(daily, "send_brief", after_another_brief)
@@ -642,11 +633,7 @@ def test_a_brief_killed_after_it_went_out_is_never_built_again_though_its_files_
     killed.send_signal(signal.SIGKILL)
     killed.communicate(timeout=30)
     assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
-    other = tmp_path / "other"
-    other.mkdir()
-    shutil.copy(SEED_FILES[4], other / SEED_FILES[4].name)
-    argv = ["brief", "--input", str(other), "--out", str(tmp_path / "out")]
-    assert main([*argv, "--date", DAY.isoformat(), "-q"]) == 0
+    brief_over_the_run(tmp_path)
     shutil.copy(SEED_FILES[3], inbox / SEED_FILES[3].name)  # news since: not in that brief
     code, err = digest_run(tmp_path, smtp, site)
     assert code == 0, err
@@ -662,12 +649,9 @@ def test_a_run_recorded_before_fingerprints_resumes_as_it_did(
 ) -> None:
     # A run ledger written by an earlier digest holds no fingerprint: its runs resume
     # from the files they built, as they did then, rather than being built again.
-    smtp.handler.always = "451 4.3.0 try again later"
-    with pytest.raises(MailError, match="451"):
-        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    refused_once(smtp, tmp_path, inbox, "451 4.3.0 try again later")
     with closing(sqlite3.connect(Path(smtp.env["DIGEST_STATE_DIR"]) / "runs.sqlite3")) as db:
         db.execute("DROP TABLE editions")
-    smtp.handler.always = None
     caplog.set_level("INFO", logger="digest")
     ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert ran.status == SENT and len(smtp.handler.received) == 1
