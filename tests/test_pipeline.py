@@ -26,7 +26,7 @@ from digest.config import SourceSettings
 from digest.errors import IngestError, MailError, RunError
 from digest.locks import file_lock
 from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, daily, run_once
-from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, RunLedger
+from digest.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, UNKNOWN, RunLedger
 from tests.conftest import ROOT, SEEDS
 from tests.loopback import (
     ONE_PARAGRAPH,
@@ -408,11 +408,86 @@ def test_a_brief_written_over_a_runs_own_before_it_is_sent_is_not_sent(
         return real_send(**options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(daily, "send_brief", after_another_brief)
-    with pytest.raises(MailError, match="is no longer the brief this run built"):
+    with pytest.raises(MailError, match="is no longer the brief `digest run` built"):
         run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
     assert smtp.handler.received == []
     with ledger(smtp) as runs:
         assert runs.get(DAY).status == FAILED  # type: ignore[union-attr]
+
+
+@pytest.mark.expect_warnings  # the refused first send's retries
+def test_digest_send_refuses_files_written_over_the_runs_brief_unless_forced(
+    smtp: Server,
+    tmp_path: Path,
+    inbox: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A review: after a run that could not send, another `digest brief` and a
+    # `digest send` mailed that other brief, and the run then recorded its own
+    # articles as sent.
+    refused_once(smtp, tmp_path, inbox, "451 4.3.0 try again later")
+    brief_over_the_run(tmp_path)
+    use_server(smtp, monkeypatch)
+    send = ["send", "--out", str(tmp_path / "out"), "--date", DAY.isoformat()]
+    capsys.readouterr()
+    assert main(send) == 1
+    assert "no longer the brief `digest run` built" in capsys.readouterr().err
+    assert smtp.handler.received == []
+    assert main([*send, "--force"]) == 0  # the user's choice
+    assert len(smtp.handler.received) == 1
+
+
+def test_a_date_sent_by_hand_first_is_not_recorded_as_the_runs_brief(
+    smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `digest brief` and `digest send` of another article for the date, then the daily
+    # run: everyone has an email of the date, but not the run's articles, which go to
+    # the next date's brief instead of being recorded as sent.
+    brief_over_the_run(tmp_path)
+    use_server(smtp, monkeypatch)
+    assert main(["send", "--out", str(tmp_path / "out"), "--date", DAY.isoformat()]) == 0
+    ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    assert ran.status == NOTHING_NEW and "went out before with another brief" in ran.note
+    assert len(smtp.handler.received) == 1
+    after = run(smtp, tmp_path, NEXT, SourceSettings(inbox=inbox))
+    assert after.status == SENT and after.articles == 3 and len(smtp.handler.received) == 2
+
+
+def test_files_written_over_a_partly_delivered_brief_reach_none_of_the_others(
+    smtp: Server,
+    tmp_path: Path,
+    inbox: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    smtp.handler.refuse = {OTHER: "550 5.1.1 No such user"}
+    with pytest.raises(MailError, match="550"):
+        run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    smtp.handler.refuse = {}
+    brief_over_the_run(tmp_path)
+    use_server(smtp, monkeypatch)
+    capsys.readouterr()
+    assert main(["send", "--out", str(tmp_path / "out"), "--date", DAY.isoformat()]) == 1
+    err = capsys.readouterr().err
+    assert "after it reached 1 recipient(s); nothing was sent to the 1 others" in err
+    assert [r.recipients for r in smtp.handler.received] == [("reader@example.net",)]
+
+
+@pytest.mark.slow
+def test_a_run_that_finds_a_send_that_never_finished_is_recorded_unknown(
+    smtp: Server, tmp_path: Path, site: Site, inbox: Path
+) -> None:
+    # A review: it was recorded failed, which left its articles to the next date's
+    # brief, though the email may have reached everyone.
+    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
+    killed = paused_run(tmp_path, smtp, site, "sending")
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=30)
+    code, err = digest_run(tmp_path, smtp, site)
+    assert code == 1 and "--force" in err
+    with ledger(smtp) as runs:
+        assert runs.get(DAY).status == UNKNOWN  # type: ignore[union-attr]
 
 
 def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(

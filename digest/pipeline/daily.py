@@ -14,7 +14,7 @@ from pathlib import Path
 from digest import run_ledger
 from digest.archive import href, update_archive
 from digest.config import ConfigError, MailSettings, SourceSettings
-from digest.deliveries import FAILED, PENDING, DeliveryLedger, state_dir
+from digest.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
 from digest.delivery import Outcome, Transport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
 from digest.gather import gather
@@ -117,9 +117,18 @@ def run_once(
                 force=force,
                 sleep=sleep,
                 transport=_Staged(transport or SmtpTransport.from_settings(settings), stage),
-                expect=ledger.fingerprint(date),
             )
             stage("sent")
+            if not sent.sent and not _went_out(state, date, sent.message_id):
+                # Everyone had an email of this date, and not this brief: one that
+                # `digest send` mailed by hand. Its articles reached no one.
+                note = (
+                    f"the email of {date.isoformat()} went out before with another brief "
+                    f"(sent by hand?), so nothing was sent; its {outcome[1]} article(s) "
+                    "are briefed on the next date"
+                )
+                ledger.finish(date, run_ledger.NOTHING_NEW, note=note)
+                return Ran(date, run_ledger.NOTHING_NEW, note=note)
             ledger.finish(date, run_ledger.SENT, message_ids=(sent.message_id,))
         except PartialDeliveryError as exc:  # it reached someone: spent, and not resent
             ledger.finish(date, run_ledger.PARTIAL, message_ids=(exc.message_id,), note=str(exc))
@@ -277,6 +286,14 @@ def _written_fingerprint(files: Mapping[str, Path]) -> str:
     if found is None:
         raise RunError(f"{files.get('json')}: the brief just written cannot be read back")
     return found
+
+
+def _went_out(state: Path, date: dt.date, message_id: str) -> bool:
+    """Did the email with this Message-ID (this brief, to these recipients) reach anyone?"""
+    with DeliveryLedger.in_folder(state) as deliveries:
+        return any(
+            e.status == SENT and e.message_id == message_id for e in deliveries.entries(date)
+        )
 
 
 def _reached_anyone(state: Path, date: dt.date) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest import addresses, mail
+from digest import addresses, mail, run_ledger
 from digest.config import (
     MailSettings,
     parse_addresses,
@@ -19,6 +19,7 @@ from digest.delivery import Outcome, Transport, deliver
 from digest.errors import MailError, MissingBriefError, PartialDeliveryError
 from digest.output import write_atomic
 from digest.pipeline.build import brief_paths
+from digest.run_ledger import RunLedger
 from digest.smtp import SmtpTransport
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,12 @@ def send_brief(
     transport: Transport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     now: dt.datetime | None = None,
-    expect: str | None = None,
 ) -> Sent:
     """Email the brief of `date` once per recipient; a date with no brief is an error.
 
-    `expect`: the fingerprint (`mail.fingerprint`) the brief must have, else nothing is
-    sent (a daily run sends only the brief it built, not one written over it since).
+    Where `digest run` built the brief of `date`, only that brief is sent (its
+    fingerprint, in the run ledger): files another `digest brief` wrote over it since
+    are refused, unless `force`.
 
     `to` overrides the configured recipients; each mailbox counts once, whatever its case.
     Every delivery is recorded in the delivery ledger (see `digest.deliveries` for the
@@ -64,8 +65,12 @@ def send_brief(
     if not recipients:
         settings.require("to")
     edition = _edition(out, date, attach_pdf=attach_pdf)
-    replaced = expect is not None and edition.fingerprint != expect
-    message_id = mail.message_id(date, recipients, settings.sender_address, edition.fingerprint)
+    state = state_dir(out, settings.state_dir)
+    built = None if force or dry_run else _built_by_run(state, date)
+    # Files written over the run's brief are never sent (below), so an email of this
+    # date is the run's brief: its Message-ID is made from the run's fingerprint.
+    content = built or edition.fingerprint
+    message_id = mail.message_id(date, recipients, settings.sender_address, content)
     headers = mail.Headers(
         sender=str(settings.sender),
         recipients=recipients,
@@ -80,17 +85,12 @@ def send_brief(
         write_atomic(eml, mail.compose_message(edition, headers).as_bytes())
         return Sent(date, message_id, eml=eml)
     transport = transport or SmtpTransport.from_settings(settings)
-    with DeliveryLedger.in_folder(state_dir(out, settings.state_dir)) as ledger:
-        if replaced and (force or _not_yet_sent(ledger, date, recipients)):
-            raise MailError(
-                f"brief {date.isoformat()}: {brief_paths(out, date)['json']} is no longer the "
-                f"brief this run built (another `digest brief` into {out}?); nothing was "
-                "sent; `digest run` again builds it anew, unless it already reached someone: "
-                f"then `digest run --date {date.isoformat()} --force` briefs the date anew"
-            )
+    with DeliveryLedger.in_folder(state) as ledger:
+        if built is not None and edition.fingerprint != built:
+            _refuse_replaced(ledger, date, recipients, brief_paths(out, date)["json"])
         claim = ledger.claim(date, recipients, message_id=message_id, force=force)
-        if claim.unknown:
-            raise MailError(_unknown_outcome(date, claim.unknown))
+        if claim.unknown:  # spent, as an unknown outcome is: never sent again unasked
+            raise MailError(_unknown_outcome(date, claim.unknown), outcome_unknown=True)
         if not claim.send:
             return Sent(date, message_id, skipped=claim.sent)
         outcome = _deliver_recorded(
@@ -107,9 +107,44 @@ def send_brief(
     return Sent(date, message_id, sent=outcome.accepted, skipped=claim.sent)
 
 
-def _not_yet_sent(ledger: DeliveryLedger, date: dt.date, recipients: Sequence[str]) -> bool:
-    have = {e.recipient for e in ledger.entries(date) if e.status == SENT}
-    return any(addresses.key(r) not in have for r in recipients)
+def _built_by_run(state: Path, date: dt.date) -> str | None:
+    """The fingerprint of the brief `digest run` built for `date`, if it built one."""
+    if not (state / run_ledger.FILE_NAME).is_file():
+        return None  # no daily run ever ran here: not made by opening it
+    with RunLedger.in_folder(state) as runs:
+        return runs.fingerprint(date)
+
+
+def _refuse_replaced(
+    ledger: DeliveryLedger, date: dt.date, recipients: Sequence[str], json_path: Path
+) -> None:
+    """Files written over the brief the daily run built: sent to no one still to get it.
+
+    Raises MailError when nobody has the run's brief, PartialDeliveryError when some do
+    (the run is then spent, as a partly delivered one is); returns when all have it."""
+    have = {e.recipient: e for e in ledger.entries(date) if e.status == SENT}
+    accepted = tuple(r for r in recipients if addresses.key(r) in have)
+    missing = [r for r in recipients if addresses.key(r) not in have]
+    if not missing:
+        return
+    day = date.isoformat()
+    why = (
+        f"{json_path} is no longer the brief `digest run` built for {day} (another "
+        "`digest brief` wrote into its folder?)"
+    )
+    if not accepted:
+        raise MailError(
+            f"brief {day}: {why}; nothing was sent: `digest run` builds it again "
+            "(`digest send --force` sends these files instead)"
+        )
+    raise PartialDeliveryError(
+        f"brief {day}: {why}, after it reached {len(accepted)} recipient(s); nothing was "
+        f"sent to the {len(missing)} others ({', '.join(missing)}): "
+        f"`digest run --date {day} --force` briefs the date anew for all",
+        accepted=accepted,
+        refused={r: why for r in missing},
+        message_id=have[addresses.key(accepted[0])].message_id,
+    )
 
 
 def _edition(out: Path, date: dt.date, *, attach_pdf: bool) -> mail.Edition:
