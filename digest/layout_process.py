@@ -142,10 +142,15 @@ def _start() -> _Child | None:
         os.close(requests_w)
         os.close(results_r)
         _serve(requests_r, results_w, parent)
-    signal.pthread_sigmask(signal.SIG_SETMASK, held)
     os.close(requests_r)
     os.close(results_w)
-    return _Child(pid, requests_w, results_r)
+    child = _Child(pid, requests_w, results_r)
+    try:  # a signal held back over the fork is raised here: the child goes with it
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    except BaseException:
+        child.stop()
+        raise
+    return child
 
 
 def _one_thread() -> bool:

@@ -205,3 +205,37 @@ print(json.dumps({"forked": forked, "leaked": len(after) - len(before), "pages":
         tmp_path,
     )
     assert found == {"forked": False, "leaked": 0, "pages": 1}
+
+
+def test_sigterm_held_back_over_the_fork_ends_the_child_with_the_parent(tmp_path: Path) -> None:
+    """SIGTERM arriving while the child is forked is raised when the parent lets it in;
+    the child started then must not be left running, its pipes open (a review)."""
+    found, _ = _run(
+        """
+from digest.console import Terminated, catch_sigterm
+catch_sigterm()
+real_fork, forked = os.fork, []
+def fork_then_sigterm():
+    pid = real_fork()
+    if pid:
+        forked.append(pid)
+        os.kill(os.getpid(), signal.SIGTERM)  # held back: SIGTERM is blocked over the fork
+    return pid
+os.fork = fork_then_sigterm
+before = sorted(os.listdir("/proc/self/fd"))
+try:
+    with layout_process.serving():
+        raised = False
+except Terminated:
+    raised = True
+after = sorted(os.listdir("/proc/self/fd"))
+try:
+    os.waitpid(forked[0], os.WNOHANG)
+    reaped = False
+except ChildProcessError:
+    reaped = True
+print(json.dumps({"raised": raised, "reaped": reaped, "leaked": len(after) - len(before)}))
+""",
+        tmp_path,
+    )
+    assert found == {"raised": True, "reaped": True, "leaked": 0}
