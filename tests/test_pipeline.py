@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from digest.cli import main
 from digest.config import SourceSettings
+from digest.deliveries import DeliveryLedger
 from digest.errors import IngestError, MailError, RunError
 from digest.locks import file_lock
 from digest.pipeline import ALREADY, RUN_LOCK, Ran, brief_paths, daily, run_once
@@ -472,6 +473,47 @@ def test_files_written_over_a_partly_delivered_brief_reach_none_of_the_others(
     err = capsys.readouterr().err
     assert "after it reached 1 recipient(s); nothing was sent to the 1 others" in err
     assert [r.recipients for r in smtp.handler.received] == [("reader@example.net",)]
+    # and a later run of the date does not advise the `digest send` that refuses them
+    assert run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox)).status == ALREADY
+    assert (
+        main(
+            [
+                "run",
+                "--input",
+                str(inbox),
+                "--out",
+                str(tmp_path / "out"),
+                "--date",
+                DAY.isoformat(),
+            ]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert f"`digest run --date {DAY.isoformat()} --force` briefs the date anew" in err
+    assert "`digest send --date" not in err
+
+
+@pytest.mark.slow
+def test_an_unfinished_send_whose_files_were_replaced_is_an_unknown_outcome(
+    smtp: Server, tmp_path: Path, site: Site, inbox: Path
+) -> None:
+    # A review: with the files replaced, the run said it would build the brief again,
+    # was recorded failed on every retry, and its articles were briefed again the next
+    # date, though the email may have reached everyone.
+    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
+    killed = paused_run(tmp_path, smtp, site, "sending")
+    state = Path(smtp.env["DIGEST_STATE_DIR"])
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=30)
+    with DeliveryLedger.in_folder(state) as deliveries:
+        assert {e.status for e in deliveries.entries(DAY)} == {"pending"}
+    brief_over_the_run(tmp_path)
+    code, err = digest_run(tmp_path, smtp, site)
+    assert code == 1 and "--force" in err and "builds it again" not in err
+    with ledger(smtp) as runs:
+        assert runs.get(DAY).status == UNKNOWN  # type: ignore[union-attr]
+    assert smtp.handler.received == []
 
 
 @pytest.mark.slow

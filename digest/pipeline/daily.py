@@ -87,7 +87,11 @@ def run_once(
     ):
         record = ledger.get(date)
         if record is not None and record.status in run_ledger.DONE and not force:
-            note = _partial(state, date) if record.status == run_ledger.PARTIAL else record.status
+            note = (
+                _partial(state, date, replaced=_replaced(ledger, record))
+                if record.status == run_ledger.PARTIAL
+                else record.status
+            )
             if record.status == run_ledger.UNKNOWN:
                 note = _unknown(date)
             return Ran(date, ALREADY, record.articles, record.files, note=note)
@@ -145,7 +149,13 @@ def run_once(
     return Ran(date, run_ledger.SENT, outcome[1], outcome[0], sent=sent)
 
 
-def _partial(state: Path, date: dt.date) -> str:
+def _replaced(ledger: RunLedger, record: run_ledger.Run) -> bool:
+    """Were the files of the brief this run built written over since?"""
+    recorded = ledger.fingerprint(record.date)
+    return recorded is not None and _fingerprint(record.files) != recorded
+
+
+def _partial(state: Path, date: dt.date, *, replaced: bool = False) -> str:
     """What became of the recipients of a brief that reached only some of them."""
     with DeliveryLedger.in_folder(state) as deliveries:
         entries = deliveries.entries(date)
@@ -155,11 +165,14 @@ def _partial(state: Path, date: dt.date) -> str:
     if not refused and not unknown:
         return f"{run_ledger.PARTIAL}, and every recipient has it now"
     said = []
+    retry = (
+        f"its files were written over since, so `digest send` refuses them: "
+        f"`digest run --date {day} --force` briefs the date anew for all"
+        if replaced
+        else f"`digest send --date {day}` retries them"
+    )
     if refused:
-        said.append(
-            f"{len(refused)} recipient(s) refused it ({', '.join(refused)}); "
-            f"`digest send --date {day}` retries them"
-        )
+        said.append(f"{len(refused)} recipient(s) refused it ({', '.join(refused)}); {retry}")
     if unknown:
         said.append(
             f"{len(unknown)} with an unknown outcome ({', '.join(unknown)}): check a mailbox"

@@ -14,7 +14,7 @@ from digest.config import (
     MailSettings,
     parse_addresses,
 )
-from digest.deliveries import SENT, DeliveryLedger, Entry, state_dir
+from digest.deliveries import PENDING, SENT, DeliveryLedger, Entry, state_dir
 from digest.delivery import Outcome, Transport, deliver
 from digest.errors import MailError, MissingBriefError, PartialDeliveryError
 from digest.output import write_atomic
@@ -120,9 +120,15 @@ def _refuse_replaced(
 ) -> None:
     """Files written over the brief the daily run built: sent to no one still to get it.
 
-    Raises MailError when nobody has the run's brief, PartialDeliveryError when some do
-    (the run is then spent, as a partly delivered one is); returns when all have it."""
-    have = {e.recipient: e for e in ledger.entries(date) if e.status == SENT}
+    Raises MailError when nobody has the run's brief (an unknown outcome when a send of
+    it never finished), PartialDeliveryError when some do (a run is then recorded
+    partial: spent); returns when all have it."""
+    entries = ledger.entries(date)
+    wanted = {addresses.key(r) for r in recipients}
+    unfinished = [e for e in entries if e.status == PENDING and e.recipient in wanted]
+    if unfinished:  # as the claim would find them: it may have reached them
+        raise MailError(_unknown_outcome(date, unfinished), outcome_unknown=True)
+    have = {e.recipient: e for e in entries if e.status == SENT}
     accepted = tuple(r for r in recipients if addresses.key(r) in have)
     missing = [r for r in recipients if addresses.key(r) not in have]
     if not missing:
