@@ -83,6 +83,11 @@ def run(
     )  # type: ignore[arg-type]
 
 
+def seed_entry(site: Site) -> dict[str, str]:
+    """A feed entry that holds the first seed article's whole text."""
+    return {"title": "Austin to convene", "link": site.url("/a"), "content": as_html(seed_text(0))}
+
+
 def use_server(smtp: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the `digest` command run in this process at the test's SMTP server."""
     for name, value in smtp.env.items():
@@ -303,19 +308,7 @@ def test_a_run_whose_every_feed_is_down_fails_and_the_next_run_briefs_the_day(
     with ledger(smtp) as runs:
         assert runs.get(DAY).status == FAILED  # type: ignore[union-attr]
     assert smtp.handler.received == []
-    site.pages["/down"] = Page(
-        rss(
-            "Example News",
-            [
-                {
-                    "title": "Austin to convene",
-                    "link": site.url("/a"),
-                    "content": as_html(seed_text(0)),
-                }
-            ],
-        ),
-        "application/rss+xml",
-    )
+    site.pages["/down"] = Page(rss("Example News", [seed_entry(site)]), "application/rss+xml")
     ran = run(smtp, tmp_path, DAY, sources)
     assert ran.status == SENT and ran.articles == 1 and len(smtp.handler.received) == 1
 
@@ -328,7 +321,7 @@ def test_a_feed_read_is_not_taken_for_a_feed_down_when_an_entry_fails_under_its_
     # the feed read holds a teaser entry linking to the feed's own address.
     site.pages["/down"] = Page(b"", status=503)
     entries = [
-        {"title": "Austin to convene", "link": site.url("/a"), "content": as_html(seed_text(0))},
+        seed_entry(site),
         {"title": "Back to the feed", "link": site.url("/rss"), "summary": "Teaser."},
     ]
     site.pages["/rss"] = Page(rss("Example News", entries), "application/rss+xml")
@@ -495,41 +488,23 @@ def test_files_written_over_a_partly_delivered_brief_reach_none_of_the_others(
 
 
 @pytest.mark.slow
-def test_an_unfinished_send_whose_files_were_replaced_is_an_unknown_outcome(
-    smtp: Server, tmp_path: Path, site: Site, inbox: Path
+@pytest.mark.parametrize("replaced", [False, True])
+def test_a_run_that_finds_a_send_that_never_finished_is_recorded_unknown(
+    smtp: Server, tmp_path: Path, site: Site, inbox: Path, replaced: bool
 ) -> None:
-    # A review: with the files replaced, the run said it would build the brief again,
-    # was recorded failed on every retry, and its articles were briefed again the next
-    # date, though the email may have reached everyone.
-    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
-    killed = paused_run(tmp_path, smtp, site, "sending")
-    state = Path(smtp.env["DIGEST_STATE_DIR"])
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate(timeout=30)
-    with DeliveryLedger.in_folder(state) as deliveries:
+    # A review: it was recorded failed, which left its articles to the next date's
+    # brief though the email may have reached everyone; with its files replaced too, it
+    # said it would build the brief again, and was recorded failed on every retry.
+    killed_at(tmp_path, smtp, site, "sending")
+    with DeliveryLedger.in_folder(Path(smtp.env["DIGEST_STATE_DIR"])) as deliveries:
         assert {e.status for e in deliveries.entries(DAY)} == {"pending"}
-    brief_over_the_run(tmp_path)
+    if replaced:
+        brief_over_the_run(tmp_path)
     code, err = digest_run(tmp_path, smtp, site)
     assert code == 1 and "--force" in err and "builds it again" not in err
     with ledger(smtp) as runs:
         assert runs.get(DAY).status == UNKNOWN  # type: ignore[union-attr]
     assert smtp.handler.received == []
-
-
-@pytest.mark.slow
-def test_a_run_that_finds_a_send_that_never_finished_is_recorded_unknown(
-    smtp: Server, tmp_path: Path, site: Site, inbox: Path
-) -> None:
-    # A review: it was recorded failed, which left its articles to the next date's
-    # brief, though the email may have reached everyone.
-    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
-    killed = paused_run(tmp_path, smtp, site, "sending")
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate(timeout=30)
-    code, err = digest_run(tmp_path, smtp, site)
-    assert code == 1 and "--force" in err
-    with ledger(smtp) as runs:
-        assert runs.get(DAY).status == UNKNOWN  # type: ignore[union-attr]
 
 
 def test_a_partly_refused_brief_is_partial_briefed_and_never_resent_by_run(
@@ -674,6 +649,14 @@ def paused_run(tmp_path: Path, smtp: Server, site: Site, stage: str) -> subproce
     return process
 
 
+def killed_at(tmp_path: Path, smtp: Server, site: Site, stage: str) -> None:
+    """A `digest run` of DAY (the inbox, an empty feed) killed with SIGKILL at `stage`."""
+    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
+    killed = paused_run(tmp_path, smtp, site, stage)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=30)
+
+
 def per_recipient(smtp: Server) -> dict[str, int]:
     counts: dict[str, int] = {}
     for message in smtp.handler.received:
@@ -745,10 +728,7 @@ def test_a_brief_killed_after_it_went_out_is_never_built_again_though_its_files_
 ) -> None:
     # A review found that a run resumed after its email went out, whose files another
     # `digest brief` had replaced, built again from a new article and recorded it as sent.
-    site.pages["/rss"] = Page(rss("Example News", []), "application/rss+xml")
-    killed = paused_run(tmp_path, smtp, site, "sent")
-    killed.send_signal(signal.SIGKILL)
-    killed.communicate(timeout=30)
+    killed_at(tmp_path, smtp, site, "sent")
     assert per_recipient(smtp) == {"reader@example.net": 1, OTHER: 1}
     brief_over_the_run(tmp_path)
     shutil.copy(SEED_FILES[3], inbox / SEED_FILES[3].name)  # news since: not in that brief
