@@ -1,4 +1,5 @@
-"""Remember who has been sent which brief: (date, recipient) → pending, sent or failed.
+"""Remember who has been sent which brief: (date, recipient) → pending, sent or failed,
+with the Message-ID of the send, and which brief (its fingerprint) each Message-ID carried.
 
 The ledger is a SQLite file, `deliveries.sqlite3`, in the state folder: `state/` beside
 the output folder (`out.parent / "state"`), or the folder named by DIGEST_STATE_DIR.
@@ -48,6 +49,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (date, recipient)
 )
 """
+# Which brief each Message-ID carried (`mail.fingerprint` of its JSON edition): a row's
+# Message-ID also hashes its recipients, so it alone cannot say whether two sends of a
+# date were the same brief.
+_MESSAGES = """
+CREATE TABLE IF NOT EXISTS messages (
+    message_id TEXT PRIMARY KEY,
+    content TEXT NOT NULL
+)
+"""
 
 
 @dataclass(frozen=True)
@@ -78,19 +88,31 @@ class DeliveryLedger(SqliteStore):
     """The delivery ledger; use as a context manager, or call `close`."""
 
     FILE_NAME = FILE_NAME
-    SCHEMA = (_SCHEMA,)
+    SCHEMA = (_SCHEMA, _MESSAGES)
     ERROR = MailError
     WHAT = "delivery ledger"
     MAIN_TABLE = "deliveries"
     DAMAGED = "who was sent which brief is unknown, so nothing is sent"
 
     def claim(
-        self, date: dt.date, recipients: Sequence[str], *, message_id: str, force: bool = False
+        self,
+        date: dt.date,
+        recipients: Sequence[str],
+        *,
+        message_id: str,
+        force: bool = False,
+        content: str = "",
     ) -> Claim:
         """Decide who gets the brief now and mark them pending, in one transaction.
 
-        `recipients` must hold each mailbox once (see `digest.addresses.unique`)."""
+        `recipients` must hold each mailbox once (see `digest.addresses.unique`);
+        `content` is the brief's fingerprint, kept for its Message-ID."""
         with self._transaction():
+            if content:
+                self._query(
+                    "INSERT OR IGNORE INTO messages (message_id, content) VALUES (?, ?)",
+                    (message_id, content),
+                )
             known = {e.recipient: e for e in self._entries(date)}
             current = [known.get(key(r)) for r in recipients]
             unknown = tuple(e for e in current if e is not None and e.status == PENDING)
@@ -125,6 +147,17 @@ class DeliveryLedger(SqliteStore):
 
     def entries(self, date: dt.date) -> tuple[Entry, ...]:
         return self._entries(date)
+
+    def reached(self, date: dt.date, content: str) -> bool:
+        """Did the brief with this fingerprint reach anyone on `date`, whatever the
+        recipients of the send that took it?"""
+        return bool(
+            self._query(
+                "SELECT 1 FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
+                "WHERE d.date = ? AND d.status = ? AND m.content = ? LIMIT 1",
+                (date.isoformat(), SENT, content),
+            )
+        )
 
     def _entries(self, date: dt.date) -> tuple[Entry, ...]:
         rows = self._query(

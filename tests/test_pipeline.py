@@ -448,6 +448,23 @@ def test_a_date_sent_by_hand_first_is_not_recorded_as_the_runs_brief(
     assert after.status == SENT and after.articles == 3 and len(smtp.handler.received) == 2
 
 
+@pytest.mark.expect_warnings  # the refused first send's retries
+def test_a_runs_brief_sent_by_hand_to_one_recipient_at_a_time_is_still_the_runs(
+    smtp: Server, tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review: each of those sends has its own Message-ID (it hashes the recipients),
+    # and the run took them for another brief: recorded nothing new, its articles were
+    # briefed again the next date.
+    refused_once(smtp, tmp_path, inbox, "451 4.3.0 try again later")
+    use_server(smtp, monkeypatch)
+    send = ["send", "--out", str(tmp_path / "out"), "--date", DAY.isoformat()]
+    assert main([*send, "--to", "reader@example.net"]) == 0
+    assert main([*send, "--to", OTHER]) == 0
+    ran = run(smtp, tmp_path, DAY, SourceSettings(inbox=inbox))
+    assert ran.status == SENT and len(smtp.handler.received) == 2
+    assert run(smtp, tmp_path, NEXT, SourceSettings(inbox=inbox)).status == NOTHING_NEW
+
+
 def test_files_written_over_a_partly_delivered_brief_reach_none_of_the_others(
     smtp: Server,
     tmp_path: Path,

@@ -123,7 +123,9 @@ def run_once(
                 transport=_Staged(transport or SmtpTransport.from_settings(settings), stage),
             )
             stage("sent")
-            if not sent.sent and not _went_out(state, date, sent.message_id):
+            if not sent.sent and not _went_out(
+                state, date, sent.message_id, ledger.fingerprint(date)
+            ):
                 # Everyone had an email of this date, and not this brief: one that
                 # `digest send` mailed by hand. Its articles reached no one.
                 note = (
@@ -301,9 +303,12 @@ def _written_fingerprint(files: Mapping[str, Path]) -> str:
     return found
 
 
-def _went_out(state: Path, date: dt.date, message_id: str) -> bool:
-    """Did the email with this Message-ID (this brief, to these recipients) reach anyone?"""
+def _went_out(state: Path, date: dt.date, message_id: str, content: str | None) -> bool:
+    """Did this run's brief (`content`, its fingerprint) reach anyone, by any send of it?
+    Rows from before fingerprints were kept are matched by this send's Message-ID."""
     with DeliveryLedger.in_folder(state) as deliveries:
+        if content is not None and deliveries.reached(date, content):
+            return True
         return any(
             e.status == SENT and e.message_id == message_id for e in deliveries.entries(date)
         )

@@ -88,7 +88,7 @@ def send_brief(
     with DeliveryLedger.in_folder(state) as ledger:
         if built is not None and edition.fingerprint != built:
             _refuse_replaced(ledger, date, recipients, brief_paths(out, date)["json"])
-        claim = ledger.claim(date, recipients, message_id=message_id, force=force)
+        claim = ledger.claim(date, recipients, message_id=message_id, force=force, content=content)
         if claim.unknown:  # spent, as an unknown outcome is: never sent again unasked
             raise MailError(_unknown_outcome(date, claim.unknown), outcome_unknown=True)
         if not claim.send:
