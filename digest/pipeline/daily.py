@@ -228,7 +228,7 @@ def _brief_for_run(
         recorded = ledger.fingerprint(date)  # None: a ledger from before fingerprints
         # A brief that reached anyone is never built again: it would hold other articles
         # than the ones that went out, recorded as sent. If its files were replaced, the
-        # send refuses them to whoever has not had it (send_brief's `expect`).
+        # send refuses them to whoever has not had it (send_brief checks the run ledger).
         if (
             recorded is None
             or _fingerprint(record.files) == recorded
