@@ -1,8 +1,8 @@
 """Score digest's summarization methods on DUC 2004 Task 2: ROUGE-1/2 recall at 100 words.
 
 Turns the benchmark folder (`../shared/bench/duc2004`, never copied into the repository)
-into a table: every method in `digest.methods.METHODS`, run through
-`digest.summarize.summarize(..., words=100)`, next to the 13 published systems. The
+into a table: every method in `digest.summarize.methods.METHODS`, run through
+`digest.summarize.selection.summarize(..., words=100)`, next to the 13 published systems. The
 scorer is py-rouge set up as the benchmark's README prescribes; before reporting
 anything it re-scores the published systems' summaries and refuses to go on if it
 drifts from the published figures. `--cv` prints the cross-validated figures for the
@@ -31,11 +31,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from digest.corpus import Corpus
-from digest.ingest import read_folder
-from digest.methods import METHODS, Coverage, Ranking
 from digest.models import Article
-from digest.summarize import select, summarize
+from digest.read.ingest import read_folder
+from digest.summarize.corpus import Corpus
+from digest.summarize.methods import METHODS, Coverage, Ranking
+from digest.summarize.selection import select, summarize
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BENCH = REPO.parent / "shared" / "bench" / "duc2004"
@@ -61,10 +61,10 @@ PUBLISHED: dict[str, tuple[float, float]] = {
 }
 FULL_SET = 35
 
-# The grid `--cv` searches for `coverage`: each field of `digest.methods.Coverage`
+# The grid `--cv` searches for `coverage`: each field of `digest.summarize.methods.Coverage`
 # named here takes each of its values in turn. `unigram` stays at 0.6: in the earlier
 # 27-configuration grid (with 0.4 and 0.8 too) four folds of five chose 0.6. `min_df`
-# stays at 3, the published value (see digest.methods), not a fitted one.
+# stays at 3, the published value (see digest.summarize.methods), not a fitted one.
 # `uncheckable` is the worth of a sentence that names nothing and gives no figure;
 # `candidates` the sentences each block's integer program chooses from. The grid holds
 # only values whose seed brief still carries the facts two seeds report

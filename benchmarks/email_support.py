@@ -42,8 +42,8 @@ from tests.email_features import (  # noqa: E402
 
 def _emails() -> dict[str, str]:
     from digest.pipeline import build_brief
-    from digest.render import render_email_html
-    from tests.test_render import linked_brief
+    from digest.render.editions import render_email_html
+    from tests.render.test_editions import linked_brief
 
     with tempfile.TemporaryDirectory() as out:
         seeds = build_brief(input_dir=ROOT / "seeds", out=Path(out), date=dt.date(2024, 7, 29))

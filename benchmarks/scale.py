@@ -37,15 +37,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from digest import render
 from digest.config import load_profile
-from digest.corpus import Corpus
-from digest.ingest import read_folder
-from digest.pdf import html_to_pdf
 from digest.pipeline.article_work import PARALLEL_FROM
 from digest.pipeline.build import Day
-from digest.summarize import rank
-from digest.text import split_sentences
+from digest.read.ingest import read_folder
+from digest.read.text import split_sentences
+from digest.render import editions
+from digest.render.pdf import html_to_pdf
+from digest.summarize.corpus import Corpus
+from digest.summarize.selection import rank
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench" / "duc2004"
@@ -86,10 +86,10 @@ def run_stages(folder: Path, measure: Callable[[str, Callable[[], Any]], Any]) -
 
 
 def _render(brief: Any) -> None:
-    html_to_pdf(render.render_print_html(brief), templates=render.templates_dir())
-    render.render_email_html(brief)
-    render.render_text(brief)
-    render.render_json(brief)
+    html_to_pdf(editions.render_print_html(brief), templates=editions.templates_dir())
+    editions.render_email_html(brief)
+    editions.render_text(brief)
+    editions.render_json(brief)
 
 
 def peak_mib(who: int = resource.RUSAGE_SELF) -> float:

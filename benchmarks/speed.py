@@ -89,9 +89,9 @@ def python(*args: str) -> tuple[str, ...]:
 def seed_sentences(work: Path) -> tuple[Path, Path]:
     """The bundled seeds' folder, and a file of their sentences as digest splits them
     (paragraph by paragraph) for the LexRank process."""
-    from digest.corpus import Corpus
-    from digest.ingest import read_folder
     from digest.pipeline import default_input
+    from digest.read.ingest import read_folder
+    from digest.summarize.corpus import Corpus
 
     seeds = default_input()
     paragraphs: dict[tuple[int, int], list[str]] = {}

@@ -42,12 +42,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from digest.ingest import read_folder
 from digest.models import Article
 from digest.pipeline.build import Day
 from digest.profile import load_profile
-from digest.stories import DEFAULT, Grouping, group
-from digest.summarize import summarize
+from digest.read.ingest import read_folder
+from digest.summarize.selection import summarize
+from digest.summarize.stories import DEFAULT, Grouping, group
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from duc2004 import DEFAULT_BENCH, Scorer, load_clusters
@@ -62,7 +62,7 @@ PAIRS = (
 MIX_SIZES = (2, 5, 10)
 DRAWS = 5
 FOLDS = 5
-# The grid `--cv` searches: (threshold, floor, relative) of digest.stories.Grouping.
+# The grid `--cv` searches: (threshold, floor, relative) of digest.summarize.stories.Grouping.
 GRID = tuple(
     (round(0.03 + 0.01 * k, 2), floor, relative, 0.0, 0.0)
     for k in range(4)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
 from digest.errors import (
     ConfigError,
     DigestError,
@@ -28,16 +26,17 @@ from digest.errors import (
     RenderError,
 )
 from digest.lazy import lazy_names
+from digest.version import __version__
 
 if TYPE_CHECKING:
-    from digest.methods import DEFAULT_METHOD, METHODS
     from digest.models import Article, Brief, KeyFigure, Point, Section, Sentence
     from digest.pipeline import Built, build_brief, run_once, send_brief, summarize_folder
     from digest.profile import Profile, bundled_profiles, load_profile
+    from digest.summarize.methods import DEFAULT_METHOD, METHODS
 
 _LAZY_FROM = {
     "digest.profile": ("Profile", "bundled_profiles", "load_profile"),
-    "digest.methods": ("DEFAULT_METHOD", "METHODS"),
+    "digest.summarize.methods": ("DEFAULT_METHOD", "METHODS"),
     "digest.models": ("Article", "Brief", "KeyFigure", "Point", "Section", "Sentence"),
     "digest.pipeline": ("Built", "build_brief", "run_once", "send_brief", "summarize_folder"),
 }

@@ -4,7 +4,7 @@
 not work is FAIL (the command exits 1); what is optional or not configured (no [mail]
 table, no feeds, a missing libharfbuzz-subset0) is SKIP or WARN, reported with how to
 get it, and never fails. Checked: the config file's tables, the SMTP server
-(`digest.smtp_probe`: no message is sent), each feed (a conditional GET with the
+(`digest.deliver.smtp_probe`: no message is sent), each feed (a conditional GET with the
 validators of the last run, then parsed; the feed cache is left as it is), Pango and
 the fonts the templates name, libharfbuzz-subset0, and that the state folder is
 writable. Knows nothing of how a brief is made.
@@ -27,8 +27,8 @@ from digest.config import (
     load_source_settings,
 )
 from digest.console import printable
-from digest.deliveries import state_dir
 from digest.errors import DigestError
+from digest.state.deliveries import state_dir
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 FONTS = ("DejaVu Serif", "DejaVu Sans")  # what print.css names first
@@ -145,7 +145,7 @@ def _smtp(mail: MailSettings) -> Result:
             "no mail server configured: digest brief works; digest run, send and schedule need one",
             "to send them, set 'host', 'from' and 'to' in [mail] (or DIGEST_SMTP_HOST, …)",
         )
-    from digest.smtp_probe import probe  # smtplib only when there is a server to try
+    from digest.deliver.smtp_probe import probe  # smtplib only when there is a server to try
 
     missing = [key for name, key in (("sender", "from"), ("to", "to")) if not getattr(mail, name)]
     where = f"SMTP {mail.host}:{mail.port}"
@@ -169,8 +169,8 @@ def _done(passed: tuple[str, ...], failure: str) -> str:
 def _feeds(sources: SourceSettings, out: Path, mail: MailSettings | None) -> list[Result]:
     if not sources.feeds:
         return [Result("feeds", SKIP, "no feed configured", "add 'feeds' to [sources]")]
-    from digest.feeds import FeedCache, parse_feed  # feedparser only when there are feeds
-    from digest.fetch import Fetcher
+    from digest.read.feeds import FeedCache, parse_feed  # feedparser only when there are feeds
+    from digest.read.fetch import Fetcher
 
     cache = FeedCache(state_dir(out, mail.state_dir if mail else None) / "feeds")
     fetcher = Fetcher(sources.timeout, allow_private=sources.allow_private)

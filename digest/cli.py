@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from digest import __version__
 from digest import commands as actions
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
 from digest.commands import EXIT_ERROR
@@ -23,6 +22,7 @@ from digest.config import check_address, check_feed_url
 from digest.console import Terminated, catch_sigterm, configure_logging
 from digest.errors import ConfigError, DigestError
 from digest.profile import bundled_profiles, check_profile_name, is_profile_name
+from digest.version import __version__
 
 # What each command runs is in digest.commands, imported there only when it runs.
 
@@ -305,7 +305,7 @@ def _add_schedule(commands: argparse._SubParsersAction) -> None:
         "--catch-up",
         type=_hours,
         metavar="HOURS",
-        default=None,  # digest.schedule.DEFAULT_CATCH_UP, read when the daemon starts
+        default=None,  # digest.pipeline.schedule.DEFAULT_CATCH_UP, read when the daemon starts
         help="on start, run today's missed run if it was due at most this "
         "many hours ago; 0 never catches up (default: 12)",
     )
@@ -401,7 +401,7 @@ def _usage(check: Callable[[str], object]) -> Callable[[str], object]:
 
 
 def _at(value: str) -> object:
-    from digest.schedule import parse_at  # pytz and schedule only when --at is given
+    from digest.pipeline.schedule import parse_at  # pytz and schedule only when --at is given
 
     return _usage(parse_at)(value)
 
@@ -417,7 +417,7 @@ _url = _usage(lambda value: check_feed_url(value, ""))  # argparse names the opt
 
 
 def _zone(value: str) -> str:
-    from digest.schedule import zone
+    from digest.pipeline.schedule import zone
 
     _usage(zone)(value)
     return value

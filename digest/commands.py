@@ -34,7 +34,7 @@ EXIT_READER_GONE = 141  # what a shell reports for a tool ended by SIGPIPE
 
 
 def archive(args: argparse.Namespace) -> int:
-    from digest.archive import write_archive
+    from digest.render.archive import write_archive
 
     settings = load_brief_settings(args.config)
     written = write_archive(args.out, base_url=settings.base_url)
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
 def schedule(args: argparse.Namespace) -> int:
     from digest.pipeline import serve
-    from digest.schedule import DEFAULT_CATCH_UP
+    from digest.pipeline.schedule import DEFAULT_CATCH_UP
 
     serve(
         at=args.at,
@@ -120,11 +120,11 @@ def _import_meanwhile(module: str) -> None:
 
 
 def brief(args: argparse.Namespace) -> int:
-    from digest import layout_process
+    from digest.render import layout_process
 
     with layout_process.serving() as forked:
         if not forked:
-            _import_meanwhile("digest.pdf")
+            _import_meanwhile("digest.render.pdf")
         return _brief(args)
 
 

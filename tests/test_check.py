@@ -13,10 +13,10 @@ import trustme
 
 from digest.check import FAIL, OK, SKIP, WARN, Result, check_setup, format_table
 from digest.cli import main
-from digest.feeds import FeedCache
-from digest.fetch import Fetcher
+from digest.read.feeds import FeedCache
+from digest.read.fetch import Fetcher
+from tests.deliver.test_mail import Handler, Server, _serve, ca, tls_server  # noqa: F401
 from tests.loopback import Page, Site, rss, serve
-from tests.test_mail import Handler, Server, _serve, ca, tls_server  # noqa: F401
 
 FEED = "/feed.xml"
 ITEMS = [

@@ -15,8 +15,8 @@ import textwrap
 import pytest
 
 import digest
-import digest.methods
 import digest.pipeline
+import digest.summarize.methods
 from digest import choices
 from digest.cli import build_parser
 from tests.conftest import ROOT, SEEDS
@@ -41,11 +41,11 @@ HEAVY = (
     "pytz",
     "schedule",
     "digest.pipeline",
-    "digest.methods",
-    "digest.corpus",
-    "digest.text",
-    "digest.pdf",
-    "digest.render",
+    "digest.summarize.methods",
+    "digest.summarize.corpus",
+    "digest.read.text",
+    "digest.render.pdf",
+    "digest.render.editions",
 )
 
 
@@ -63,8 +63,8 @@ def loaded_after(code: str) -> dict[str, object]:
 
 
 def test_the_light_method_names_match_the_registry() -> None:
-    assert sorted(choices.METHOD_NAMES) == sorted(digest.methods.METHODS)
-    assert choices.DEFAULT_METHOD == digest.methods.DEFAULT_METHOD
+    assert sorted(choices.METHOD_NAMES) == sorted(digest.summarize.methods.METHODS)
+    assert choices.DEFAULT_METHOD == digest.summarize.methods.DEFAULT_METHOD
     assert choices.MAX_PAGES == digest.pipeline.MAX_PAGES
 
 
@@ -116,11 +116,11 @@ NOT_FOR_SUMMARIZE = (
     "css_inline",
     "feedparser",
     "feedgen",
-    "digest.pdf",
-    "digest.render",
-    "digest.archive",
-    "digest.mail",
-    "digest.feeds",
+    "digest.render.pdf",
+    "digest.render.editions",
+    "digest.render.archive",
+    "digest.deliver.mail",
+    "digest.read.feeds",
     "digest.pipeline.build",
 )
 
@@ -144,7 +144,7 @@ def test_summarize_imports_nothing_that_renders_mails_or_reads_feeds(options: li
     assert isinstance(lines, list) and lines
     if not options:  # the stories' lines add a headline and bullets around each sentence
         assert all(line in texts for line in lines)
-    assert found["nltk"] is True  # the summary was made here, with digest.text
+    assert found["nltk"] is True  # the summary was made here, with digest.read.text
     assert found["unneeded"] == []
 
 
@@ -169,10 +169,10 @@ def test_the_package_names_load_on_first_use() -> None:
         """
         import json, sys
         import digest
-        before = [m for m in ("digest.pipeline", "digest.methods", "numpy") if m in sys.modules]
+        before = [m for m in ("digest.pipeline", "digest.summarize.methods", "numpy") if m in sys.modules]
         from digest import METHODS, build_brief
-        import digest.methods, digest.pipeline
-        same = METHODS is digest.methods.METHODS and build_brief is digest.pipeline.build_brief
+        import digest.summarize.methods, digest.pipeline
+        same = METHODS is digest.summarize.methods.METHODS and build_brief is digest.pipeline.build_brief
         print(json.dumps({"before": before, "same": same}))
         """
     )

@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from digest.corpus import Corpus, Folding, is_dangling, is_quotable
 from digest.models import Article, Sentence
 from digest.pipeline.workers import Shared
-from digest.summarize import condense
-from digest.text import article_sentences, sentences_of
+from digest.read.text import article_sentences, sentences_of
+from digest.summarize.corpus import Corpus, Folding, is_dangling, is_quotable
+from digest.summarize.selection import condense
 
 log = logging.getLogger(__name__)
 

@@ -12,23 +12,24 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest import budget, render
-from digest.archive import update_archive
-from digest.compose import Chosen, compose, section_of
-from digest.conflicts import conflicts
-from digest.corpus import OVERLAP, Corpus, fold_synonyms
+from digest.compose import budget
+from digest.compose.sections import Chosen, compose, section_of
 from digest.errors import ConfigError, NothingToBriefError
-from digest.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
-from digest.layout_process import lay_out
-from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Brief, Layout, Point, Previous, Skipped, Story
-from digest.output import write_all
 from digest.pipeline.article_work import ArticleWork, article_work, each_article, joined
 from digest.pipeline.summaries import order_stories
 from digest.profile import Profile, load_profile
-from digest.stories import grouped
-from digest.stories import stories as find_stories
-from digest.summarize import condense, rank, select
+from digest.read.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
+from digest.render import editions
+from digest.render.archive import update_archive
+from digest.render.layout_process import lay_out
+from digest.state.output import write_all
+from digest.summarize.conflicts import conflicts
+from digest.summarize.corpus import OVERLAP, Corpus, fold_synonyms
+from digest.summarize.methods import DEFAULT_METHOD
+from digest.summarize.selection import condense, rank, select
+from digest.summarize.stories import grouped
+from digest.summarize.stories import stories as find_stories
 
 log = logging.getLogger(__name__)
 
@@ -391,10 +392,10 @@ def _points(
 
 
 def _render_all(brief: Brief) -> tuple[dict[str, bytes | str], Layout]:
-    laid = lay_out(render.render_print_html(brief), templates=render.templates_dir())
+    laid = lay_out(editions.render_print_html(brief), templates=editions.templates_dir())
     return {
         "pdf": laid.pdf,
-        "html": render.render_email_html(brief),
-        "txt": render.render_text(brief),
-        "json": render.render_json(brief),
+        "html": editions.render_email_html(brief),
+        "txt": editions.render_text(brief),
+        "json": editions.render_json(brief),
     }, laid

@@ -11,24 +11,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest import run_ledger
-from digest.archive import href, update_archive
 from digest.config import ConfigError, MailSettings, SourceSettings
-from digest.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
-from digest.delivery import Outcome, Transport
+from digest.deliver.delivery import Outcome, Transport
+from digest.deliver.mail import fingerprint
+from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
-from digest.gather import gather
-from digest.locks import GaveUp, file_lock
-from digest.mail import fingerprint
-from digest.methods import DEFAULT_METHOD
 from digest.models import Previous
-from digest.output import write_atomic
 from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
 from digest.pipeline.publish import Sent, send_brief
+from digest.pipeline.schedule import Clock, Daemon
 from digest.profile import Profile, load_profile
-from digest.run_ledger import RunLedger
-from digest.schedule import Clock, Daemon
-from digest.smtp import SmtpTransport
+from digest.read.gather import gather
+from digest.render.archive import href, update_archive
+from digest.state import run_ledger
+from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
+from digest.state.locks import GaveUp, file_lock
+from digest.state.output import write_atomic
+from digest.state.run_ledger import RunLedger
+from digest.summarize.methods import DEFAULT_METHOD
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def run_once(
 
     A date already sent (or found to have nothing new) is not done again unless `force`.
     Safe to kill at any point: the next run of the date resumes from the run ledger
-    (`digest.run_ledger`), and the delivery ledger stops a second email (`digest.deliveries`).
+    (`digest.state.run_ledger`), and the delivery ledger stops a second email
+    (`digest.state.deliveries`).
     `give_up()` is asked while waiting for run.lock; True ends the wait (locks.GaveUp).
     `pause_at` names a stage at which to wait to be killed (tests only). `base_url`
     ([brief] base_url) makes the links to the previous brief and the archive's absolute.
@@ -401,7 +402,7 @@ def serve(
     transport: Transport | None = None,
     base_url: str = "",
 ) -> None:
-    """Run `run_once` every day at `at` until SIGTERM/SIGINT (see `digest.schedule`)."""
+    """Run `run_once` every day at `at` until SIGTERM/SIGINT (see `digest.pipeline.schedule`)."""
     _check_run(sources, settings)
 
     def job(date: dt.date) -> None:

@@ -9,18 +9,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest import addresses, mail, run_ledger
+from digest import addresses
 from digest.config import (
     MailSettings,
     parse_addresses,
 )
-from digest.deliveries import PENDING, SENT, DeliveryLedger, Entry, state_dir
-from digest.delivery import Outcome, Transport, deliver
+from digest.deliver import mail
+from digest.deliver.delivery import Outcome, Transport, deliver
+from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, MissingBriefError, PartialDeliveryError
-from digest.output import write_atomic
 from digest.pipeline.build import brief_paths
-from digest.run_ledger import RunLedger
-from digest.smtp import SmtpTransport
+from digest.state import run_ledger
+from digest.state.deliveries import PENDING, SENT, DeliveryLedger, Entry, state_dir
+from digest.state.output import write_atomic
+from digest.state.run_ledger import RunLedger
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def send_brief(
     are refused, unless `force`.
 
     `to` overrides the configured recipients; each mailbox counts once, whatever its case.
-    Every delivery is recorded in the delivery ledger (see `digest.deliveries` for the
+    Every delivery is recorded in the delivery ledger (see `digest.state.deliveries` for the
     at-most-once semantics); `force` sends again anyway. Raises MailError, after recording
     it, when anyone did not get the brief: PartialDeliveryError when others did.
     """

@@ -11,13 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from digest.corpus import Corpus
 from digest.errors import NothingToBriefError
-from digest.ingest import Ingested, read_folder
-from digest.methods import DEFAULT_METHOD
 from digest.models import Article, Story
-from digest.stories import stories as find_stories
-from digest.summarize import rank, select
+from digest.read.ingest import Ingested, read_folder
+from digest.summarize.corpus import Corpus
+from digest.summarize.methods import DEFAULT_METHOD
+from digest.summarize.selection import rank, select
+from digest.summarize.stories import stories as find_stories
 
 
 def order_stories(found: Sequence[Story], articles: Sequence[Article]) -> list[Story]:

@@ -1,0 +1,463 @@
+"""Transform ranked Points into a Brief: lead, sections from a profile, key figures, sources.
+
+Pure functions. Each point sits in exactly one section (the one whose profile terms it
+matches best; ties go to the earlier section); a point that matches none goes under
+the profile's "Other developments" section, never dropped. Knows nothing of rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from digest.models import (
+    Article,
+    Brief,
+    Conflict,
+    FigureValue,
+    KeyFigure,
+    Point,
+    Section,
+    Skipped,
+    Story,
+)
+from digest.profile import Profile
+from digest.read.text import STOPWORDS, stem, words
+from digest.summarize.conflicts import conflicts
+from digest.summarize.corpus import YEAR, Corpus, is_dangling, is_ordinal
+
+LEAD_POINTS = 2
+LEAD_STORIES = 3  # several stories: "at a glance" holds one point of each of the top ones
+MAX_KEY_FIGURES = 6
+MAX_CITED = 6  # source numbers printed per point; the JSON edition keeps every source
+MAX_CITED_STORIES = 2  # ...when a brief shows several stories: their Sources list
+# (an entry with its summary per number) would otherwise take the room of the stories
+OTHER_STORIES = "Other stories"
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """One story with the points chosen for it and the corpus they were chosen from."""
+
+    story: Story
+    points: tuple[Point, ...]
+    corpus: Corpus
+
+
+def compose(
+    chosen: Sequence[Chosen],
+    *,
+    articles: Sequence[Article],
+    profile: Profile,
+    date: dt.date,
+    method: str,
+    skipped: Sequence[Skipped] = (),
+    unshown: Sequence[Story] = (),
+    listed: int = 0,
+) -> Brief:
+    """Arrange the stories shown in full (most important first) into a brief for `date`.
+
+    `unshown` are the stories the page budget leaves out, in order; the first `listed`
+    of them are printed by headline under "More stories", and the JSON has them all. A
+    chosen story with no point to quote (its headline was all it said) is listed first,
+    in the room it would have taken."""
+    shown = [_with_conflicts(c) for c in chosen if c.points]
+    empty = [c.story for c in chosen if not c.points]
+    unshown = [*empty, *unshown]
+    listed += len(empty)
+    shown = _ranked(shown)
+    stories = tuple(c.story for c in shown) + tuple(replace(s, shown=False) for s in unshown)
+    brief = Brief(
+        title=profile.title,
+        subtitle=profile.subtitle,
+        date=date,
+        lead=choose_lead(shown),
+        sections=arrange(shown, profile),
+        key_figures=key_figures(shown),
+        sources=tuple(articles),
+        method=method,
+        skipped=tuple(skipped),
+        articles_read=len(articles),
+        stories=stories,
+        listed=min(listed, len(unshown)),
+    )
+    return numbered(brief)
+
+
+def _with_conflicts(c: Chosen) -> Chosen:
+    """The story's points, each with the figures in it that other sources give otherwise;
+    a source that gives another figure is not credited with the point's."""
+    at = {s: i for i, s in enumerate(c.corpus.sentences)}
+    points = []
+    for p in c.points:
+        found = conflicts(c.corpus, at[p.sentence])
+        other = {n for x in found for f in x.figures[1:] for n in f.sources}
+        sources = (p.sources[0], *(n for n in p.sources[1:] if n not in other))
+        points.append(replace(p, conflicts=found, sources=sources))
+    return replace(c, points=tuple(points))
+
+
+def _ranked(shown: Sequence[Chosen]) -> list[Chosen]:
+    """Points ranked across the brief: story by story, each story's best first."""
+    out, rank = [], 0
+    for c in shown:
+        points = []
+        for p in sorted(c.points, key=lambda p: p.rank):
+            points.append(replace(p, rank=rank, story=c.story.n))
+            rank += 1
+        out.append(replace(c, points=tuple(points)))
+    return out
+
+
+def choose_lead(shown: Sequence[Chosen]) -> tuple[Point, ...]:
+    """The top points for "at a glance": each stands alone and has no follower.
+
+    One story: its best LEAD_POINTS points (none when it has few). Several: the best
+    point of each of the top LEAD_STORIES stories. Lead points stay in their sections
+    too (the JSON lists them there); the printed editions show them once, at a glance."""
+    if len(shown) == 1:
+        ranked = shown[0].points
+        if len(ranked) <= LEAD_POINTS + 2:
+            return ()
+        return tuple(_standalone(ranked)[:LEAD_POINTS])
+    lead = []
+    for c in shown[:LEAD_STORIES]:
+        alone = _standalone(c.points)
+        if len(c.points) > 1 and alone:
+            lead.append(alone[0])
+    return tuple(lead)
+
+
+def _standalone(ranked: Sequence[Point]) -> list[Point]:
+    followed = set(_followers(ranked))
+    return [p for p in ranked if id(p) not in followed and not is_dangling(p.text)]
+
+
+def arrange(shown: Sequence[Chosen], profile: Profile) -> tuple[Section, ...]:
+    """Sections: a profile's where they apply, else one per story under its headline.
+
+    With a profile's sections, a story most of whose points match them fills them; every
+    other story is a section of its own, after the profile's."""
+    if not profile.sections:
+        return tuple(_story_section(c) for c in shown)
+    if len(shown) == 1:
+        return sectionize(shown[0].points, profile)
+    fitting = [c for c in shown if _fits(c.points, profile)]
+    own = [_story_section(c) for c in shown if c not in fitting]
+    points = [p for c in fitting for p in c.points]
+    return (sectionize(points, profile) if points else ()) + tuple(own)
+
+
+def _story_section(c: Chosen) -> Section:
+    return Section(c.story.headline, c.points, story=c.story.n)
+
+
+def _fits(points: Sequence[Point], profile: Profile) -> bool:
+    matched = sum(section_of(p.text, profile) is not None for p in points)
+    return matched * 2 > len(points)
+
+
+def numbered(brief: Brief) -> Brief:
+    """Number every article read, in order of first citation as printed.
+
+    Sources cited in the printed editions (the first MAX_CITED of each point and key
+    figure) come first, then the other sources of the stories shown, then the rest; so
+    the printed Sources list is 1..k with no gaps, and the JSON lists every article."""
+    order: list[int] = []
+    shown = cited_per_point(brief)
+    for p in _printed_order(brief):
+        order.extend(p.sources[:shown])
+    for k in brief.key_figures:
+        order.extend(k.sources[:shown])
+    differing = [p.conflicts for p in brief.points] + [k.conflicts for k in brief.key_figures]
+    for found in differing:  # "sources differ: …" names every source it counts
+        order.extend(n for c in found for f in c.figures for n in f.sources)
+    for p in brief.points:
+        order.extend(p.sources)
+    story_rank = {s.n: r for r, s in enumerate(brief.stories)}
+    rest = sorted(brief.sources, key=lambda a: (story_rank.get(a.story, len(story_rank)), a.index))
+    order.extend(a.index for a in rest)
+    number = {old: new for new, old in enumerate(dict.fromkeys(order), 1)}
+    by_index = {a.index: a for a in brief.sources}
+
+    def renumbered(found: tuple[Conflict, ...]) -> tuple[Conflict, ...]:
+        return tuple(
+            replace(
+                c,
+                figures=tuple(
+                    FigureValue(f.value, tuple(sorted(number[n] for n in f.sources)))
+                    for f in c.figures
+                ),
+            )
+            for c in found
+        )
+
+    def point(p: Point) -> Point:
+        sentence = replace(p.sentence, article=number[p.sentence.article])
+        sources = tuple(number[n] for n in p.sources)
+        return replace(p, sentence=sentence, sources=sources, conflicts=renumbered(p.conflicts))
+
+    return replace(
+        brief,
+        lead=tuple(point(p) for p in brief.lead),
+        sections=tuple(
+            replace(s, points=tuple(point(p) for p in s.points)) for s in brief.sections
+        ),
+        key_figures=tuple(
+            replace(
+                k, sources=tuple(number[n] for n in k.sources), conflicts=renumbered(k.conflicts)
+            )
+            for k in brief.key_figures
+        ),
+        sources=tuple(replace(by_index[old], index=new) for old, new in number.items()),
+        stories=tuple(
+            replace(s, articles=tuple(sorted(number[a] for a in s.articles))) for s in brief.stories
+        ),
+    )
+
+
+def cited_per_point(brief: Brief) -> int:
+    """How many source numbers the printed editions show per point."""
+    several = len({s.story for s in brief.sections if s.story is not None}) > 1
+    return MAX_CITED_STORIES if several else MAX_CITED
+
+
+def _printed_order(brief: Brief) -> list[Point]:
+    """Points in the order a reader meets them: at a glance, then section by section."""
+    return [*brief.lead, *(p for s in brief.sections for p in s.points if p not in brief.lead)]
+
+
+# Sections ----------------------------------------------------------------------------
+
+
+def sectionize(points: Sequence[Point], profile: Profile) -> tuple[Section, ...]:
+    """Group points under the profile's sections, in profile order, best point first.
+
+    A point that leans on the sentence before it (see corpus.is_dangling) follows that
+    sentence's point, in its section, so the pair reads as the source wrote it."""
+    buckets: dict[str, list[Point]] = {spec.title: [] for spec in profile.sections}
+    buckets[profile.other] = []
+    followers = _followers(points)
+    led = {id(f) for f in followers.values()}
+    for point in sorted(points, key=lambda p: p.rank):
+        if id(point) not in led:
+            buckets[section_of(point.text, profile) or profile.other].append(point)
+    sections = []
+    for title, found in buckets.items():
+        chain: list[Point] = []
+        for head in found:
+            link: Point | None = head
+            while link is not None:
+                chain.append(link)
+                link = followers.get(id(link))
+        if chain:
+            sections.append(Section(title, tuple(chain)))
+    return tuple(sections)
+
+
+def _followers(points: Sequence[Point]) -> dict[int, Point]:
+    """id(point) → the dangling point that continues it in the same article."""
+    at = {(p.sentence.article, p.sentence.position): p for p in points}
+    follows = {}
+    for p in points:
+        before = at.get((p.sentence.article, p.sentence.position - 1))
+        if before is not None and is_dangling(p.text):
+            follows[id(before)] = p
+    return follows
+
+
+def section_of(text: str, profile: Profile) -> str | None:
+    """The profile section whose terms this text matches best (None: it matches none).
+
+    Longer terms weigh more; a tie goes to the section listed first."""
+    stems = tuple(stem(w) for w in words(text))
+    present = set(stems)  # a term whose first stem is absent cannot occur: not counted
+    best, best_score = None, 0
+    for spec in profile.sections:
+        terms = _profile_terms(profile, spec.title)
+        score = sum(len(t) * _count(stems, t) for t in terms if t and t[0] in present)
+        if score > best_score:
+            best, best_score = spec.title, score
+    return best
+
+
+@lru_cache(maxsize=256)
+def _profile_terms(profile: Profile, title: str) -> tuple[tuple[str, ...], ...]:
+    spec = next(s for s in profile.sections if s.title == title)
+    return tuple(_term_stems(t) for t in spec.terms)
+
+
+def _term_stems(term: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(term))
+
+
+def _count(stems: tuple[str, ...], term: tuple[str, ...]) -> int:
+    n = len(term)
+    if n == 0:
+        return 0
+    return sum(1 for i in range(len(stems) - n + 1) if stems[i : i + n] == term)
+
+
+# Key figures -------------------------------------------------------------------------
+
+_DATE_LIKE = re.compile(r"^\d{1,2}(?:[-–]\d{1,2})?$")  # a day, or days: "Dec. 6-20"
+_CLAUSE = re.compile(r"[,;:—–]\s+|\s+[—–]\s+")
+
+
+def key_figures(shown: Sequence[Chosen]) -> tuple[KeyFigure, ...]:
+    """The figures the brief's points quote, each once, with the clause around it.
+
+    A figure's sources are the point's own article and every other article of its story
+    that gives the same figure in a sentence stating the same fact; figures more outlets
+    report come first, then the more important point's."""
+    chosen: list[tuple[int, int, str, str, str, tuple[int, ...], tuple[Conflict, ...]]] = []
+    seen: set[str] = set()
+    for c in shown:
+        corpus = c.corpus
+        at = {s: i for i, s in enumerate(corpus.sentences)}
+        for p in c.points:
+            anchor = at[p.sentence]
+            # In reading order: "64 of the 122 seats" is found at 64 and covers the 122.
+            text = p.text.lower()
+            for figure in sorted(corpus.figures[anchor], key=lambda f: (text.find(f), f)):
+                if figure in seen or not _is_key(figure, p.text):
+                    continue
+                phrase, context = _in_context(p.text, figure)
+                if not _names_a_thing(phrase, figure):
+                    continue
+                seen.update(f for f in corpus.figures[anchor] if f in phrase.lower())
+                seen.add(figure)
+                where = [i for i, found in enumerate(corpus.figures) if figure in found]
+                sources = _figure_sources(corpus, anchor, where)
+                differ = conflicts(corpus, anchor, figure=figure)
+                chosen.append((-len(sources), p.rank, figure, phrase, context, sources, differ))
+    chosen.sort(key=lambda entry: entry[:3])
+    return tuple(
+        KeyFigure(phrase, context, sources, differ)
+        for _, _, _, phrase, context, sources, differ in chosen[:MAX_KEY_FIGURES]
+    )
+
+
+def _figure_sources(corpus: Corpus, anchor: int, where: list[int]) -> tuple[int, ...]:
+    own = corpus.sentences[anchor].article
+    others = {
+        corpus.sentences[j].article for j in where if j != anchor and corpus.same_fact(anchor, j)
+    }
+    return (own, *sorted(others - {own}))
+
+
+def _is_key(figure: str, text: str) -> bool:
+    if is_ordinal(figure, text):
+        return False  # an ordinal or a code: "20th century", "5G"
+    if re.search(rf"(?<![\w.,]){re.escape(figure)}s?-old\b", text.lower()):
+        return False  # an age, which describes someone: "27-year-old Ruslan Linkov"
+    bare = figure.replace(",", "")
+    if YEAR.fullmatch(bare):
+        return False  # a year is a date, not a figure
+    if _DATE_LIKE.match(bare):
+        month = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+        if re.search(rf"{month}\s+{bare}\b|\b{bare}\s+{month}", text):
+            return False
+    return True
+
+
+_WEEKDAYS_MONTHS = re.compile(
+    r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|march|april|may|june|"
+    r"july|august|september|october|november|december)$",
+    re.I,
+)
+_COMPARATIVES = {"more", "fewer", "less"}  # "2,500 more troops": part of what is counted
+# Prepositions the stopword list lacks: one ends what is counted ("40,000 households
+# across the region"). English grammar, not any beat's vocabulary. Not "per" ("$80 per
+# barrel", "40 per cent"), nor those that are adjectives too ("3 past champions", "12
+# outside directors").
+_PREPOSITIONS = frozenset(
+    "across along amid amidst among amongst around behind beside besides beyond despite "
+    "onto since toward towards via within without throughout till unlike versus".split()
+)
+_ENDS_UNIT = STOPWORDS | _PREPOSITIONS
+_UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z’'-]*$")
+_JOINING = {"and", "or"}  # two things counted together: "10 misconduct and corruption charges"
+_UNIT_MOST = 5  # words after a number: three, or five when "and"/"or" joins two of them
+_NUMBER = r"\d+(?:[.,]\d+)*"  # "122", "3,100", "2.5": never the punctuation after it
+# Words a key figure's context holds at least, where its sentence has them: a reading
+# choice, not a measured one (a clause of six words can say who did what to how many;
+# "along with 45 Democrats" cannot). Below the eight words a quoted sentence has at least.
+_CONTEXT_LEAST = 6
+
+
+def _in_context(text: str, figure: str) -> tuple[str, str]:
+    """The figure with the words that say what it counts, and its clause, verbatim.
+
+    "54,000 US military personnel", "64 of the 122 parliamentary seats", "$35 million":
+    up to three words after the number, never a function word, a day or a month, nor
+    a word that ends like a verb form ('-ed', '-ing') at the end."""
+    start = text.lower().find(figure)
+    end = start + len(figure)
+    if start > 0 and text[start - 1] in "$€£¥":
+        start -= 1
+    alone = end
+    share = re.match(rf"\s+of\s+(?:the\s+)?{_NUMBER}", text[end:])
+    pair = None if share else re.match(rf"\s+(?:and|or)\s+{_NUMBER}(?=\s)", text[end:])
+    if share:  # "64 of the 122 …": the part and the whole
+        end += share.end()
+    elif pair:  # "13 and 11 years": two numbers of one unit, if a unit follows
+        end += pair.end()
+    unit: list[str] = []
+    at = 0
+    for match in re.finditer(r"\s+([^\s]+)", text[end:]):
+        if match.start() != at:
+            break  # punctuation first: "122, officials said" counts nothing
+        at = match.end()
+        word = match[1]
+        bare = word.rstrip(".,;:!?”\"’')")
+        joined = any(u.strip().lower() in _JOINING for u in unit)
+        if not _UNIT_WORD.match(bare) or len(unit) == (_UNIT_MOST if joined else 3):
+            break
+        if unit and bare.lower() in _JOINING and len(unit) < _UNIT_MOST - 1:
+            unit.append(match[0])  # "10 sexual misconduct and corruption charges"
+            continue
+        if bare.lower() not in _COMPARATIVES and (
+            bare.lower() in _ENDS_UNIT or _WEEKDAYS_MONTHS.match(bare)
+        ):
+            break
+        if unit and re.search(r"(?:ed|ing)$", bare):
+            break  # most likely a verb: "355 inventions included dynamite"
+        unit.append(match[0])
+        if bare != word:
+            break  # punctuation closes the phrase
+    while unit and (
+        re.search(r"(?:ed|ing)\W*$", unit[-1])
+        or unit[-1].strip().lower() in _COMPARATIVES | _JOINING
+    ):
+        unit.pop()
+    tail = "".join(unit).rstrip(".,;:!?”\"’')")
+    if pair and not tail:
+        end = alone  # "won 2 and 3 of the races": no unit, so no pair either
+    phrase = (text[start:end] + tail).strip()
+    end += len(tail)
+    # The clause that holds the figure, widened by the clause before it (else after it)
+    # while it says too little to stand alone: "…along with 45 Democrats" becomes
+    # "…there are only 55 Republicans in the Senate, along with 45 Democrats".
+    lefts = [0, *(m.end() for m in _CLAUSE.finditer(text, 0, start))]
+    rights = [m.start() for m in _CLAUSE.finditer(text, end)] + [len(text)]
+    left, right = lefts.pop(), rights.pop(0)
+    while len(text[left:right].split()) < _CONTEXT_LEAST and (lefts or rights):
+        if lefts:
+            left = lefts.pop()
+        else:
+            right = rights.pop(0)
+    context = text[left:right].strip().rstrip(".")
+    if left > 0:
+        context = "…" + context
+    if right < len(text):
+        context = context + "…"
+    return phrase, context
+
+
+def _names_a_thing(phrase: str, figure: str) -> bool:
+    """Does the phrase say what the number counts ('54,000 troops', 'three-star', '2%')?"""
+    return phrase.lstrip("$€£¥") != figure or bool(re.search(r"[%-]", figure))
