@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import (
-    MailSettings,
     SourceSettings,
     load_brief_settings,
     load_config_file,
-    load_mail_settings,
     load_source_settings,
 )
 from digest.console import printable
+from digest.deliver.settings import MailSettings, load_mail_settings
 from digest.errors import DigestError
 from digest.state.deliveries import state_dir
 

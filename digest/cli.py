@@ -18,8 +18,9 @@ from pathlib import Path
 from digest import commands as actions
 from digest.choices import DEFAULT_METHOD, MAX_PAGES, METHOD_NAMES
 from digest.commands import EXIT_ERROR
-from digest.config import check_address, check_feed_url
+from digest.config import check_feed_url
 from digest.console import Terminated, catch_sigterm, configure_logging
+from digest.deliver.settings import check_address
 from digest.errors import ConfigError, DigestError
 from digest.profile import bundled_profiles, check_profile_name, is_profile_name
 from digest.version import __version__

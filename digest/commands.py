@@ -18,14 +18,9 @@ from dataclasses import replace
 from typing import Any
 
 from digest.choices import MAX_PAGES
-from digest.config import (
-    SourceSettings,
-    load_brief_settings,
-    load_mail_settings,
-    load_source_settings,
-    pause_stage,
-)
+from digest.config import SourceSettings, load_brief_settings, load_source_settings, pause_stage
 from digest.console import emit
+from digest.deliver.settings import load_mail_settings
 
 log = logging.getLogger("digest")
 

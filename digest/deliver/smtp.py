@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest import addresses
-from digest.config import MailSettings
 from digest.deliver.deadlines import Deadlines, WatchedSmtp, WatchedSmtpSsl
 from digest.deliver.delivery import Outcome
+from digest.deliver.settings import MailSettings
 from digest.errors import ConfigError, MailError, TransientMailError
 
 

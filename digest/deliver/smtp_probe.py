@@ -13,7 +13,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from digest.config import MailSettings
+from digest.deliver.settings import MailSettings
 
 
 @dataclass(frozen=True)

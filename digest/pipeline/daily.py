@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.config import ConfigError, MailSettings, SourceSettings
+from digest.config import ConfigError, SourceSettings
 from digest.deliver.delivery import Outcome, Transport
 from digest.deliver.mail import fingerprint
+from digest.deliver.settings import MailSettings
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
 from digest.models import Previous

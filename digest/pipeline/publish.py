@@ -10,12 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digest import addresses
-from digest.config import (
-    MailSettings,
-    parse_addresses,
-)
 from digest.deliver import mail
 from digest.deliver.delivery import Outcome, Transport, deliver
+from digest.deliver.settings import MailSettings, parse_addresses
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, MissingBriefError, PartialDeliveryError
 from digest.pipeline.build import brief_paths

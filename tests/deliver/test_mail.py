@@ -28,8 +28,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from pypdf import PdfReader
 
 from digest.cli import main
-from digest.config import MailSettings, load_mail_settings
 from digest.deliver import mail
+from digest.deliver.settings import MailSettings, load_mail_settings
 from digest.errors import ConfigError, MailError, MissingBriefError
 from digest.pipeline import Built, Sent, brief_paths, send_brief
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger

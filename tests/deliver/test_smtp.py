@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import load_mail_settings
+from digest.deliver.settings import load_mail_settings
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, PartialDeliveryError, TransientMailError
 from digest.pipeline import Built, Sent, send_brief

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
-from digest.config import load_config_file, load_mail_settings
+from digest.config import load_config_file
+from digest.deliver.settings import load_mail_settings
 from digest.errors import ConfigError
 from digest.profile import load_profile
 
