@@ -15,8 +15,7 @@ from digest.check import FAIL, OK, SKIP, WARN, Result, check_setup, format_table
 from digest.cli import main
 from digest.read.feeds import FeedCache
 from digest.read.fetch import Fetcher
-from tests.deliver.test_mail import Handler, Server, _serve, ca, tls_server  # noqa: F401
-from tests.loopback import Page, Site, rss, serve
+from tests.servers import Handler, Page, Server, Site, rss, serve_site, serve_smtp
 
 FEED = "/feed.xml"
 ITEMS = [
@@ -27,7 +26,7 @@ ITEMS = [
 
 @pytest.fixture()
 def site() -> Iterator[Site]:
-    with serve() as running:
+    with serve_site() as running:
         running.pages[FEED] = Page(rss("Wire", ITEMS), "application/rss+xml", etag='"v1"')
         yield running
 
@@ -49,7 +48,7 @@ def row(results: list[Result], start: str) -> Result:
 
 
 def test_a_working_setup_passes_and_the_server_receives_no_message(
-    tls_server: Server,  # noqa: F811
+    tls_server: Server,
     site: Site,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -91,7 +90,7 @@ def test_a_feed_is_fetched_with_the_last_runs_validators_and_the_cache_is_left_a
 
 
 def test_a_wrong_password_fails_with_its_fix_and_sends_nothing(
-    tls_server: Server,  # noqa: F811
+    tls_server: Server,
     tmp_path: Path,
 ) -> None:
     env = {**tls_server.env, "DIGEST_SMTP_PASSWORD": "wrong"}
@@ -105,7 +104,7 @@ def test_a_wrong_password_fails_with_its_fix_and_sends_nothing(
 
 
 def test_a_certificate_from_an_unknown_ca_fails(
-    tls_server: Server,  # noqa: F811
+    tls_server: Server,
     tmp_path: Path,
 ) -> None:
     env = {k: v for k, v in tls_server.env.items() if k != "DIGEST_SMTP_CA_FILE"}
@@ -117,7 +116,7 @@ def test_a_certificate_from_an_unknown_ca_fails(
 
 
 def test_a_server_without_starttls_fails(tmp_path: Path) -> None:
-    for running in _serve(tmp_path, Handler()):
+    for running in serve_smtp(tmp_path, Handler()):
         env = {**running.env, "DIGEST_SMTP_SECURITY": "starttls"}
         smtp = row(check_setup(config=None, out=tmp_path / "out", environ=env), "SMTP ")
         assert smtp.status == FAIL and "does not offer STARTTLS" in smtp.detail
@@ -125,7 +124,7 @@ def test_a_server_without_starttls_fails(tmp_path: Path) -> None:
 
 
 def test_a_closed_port_fails_in_one_line(tmp_path: Path) -> None:
-    for running in _serve(tmp_path, Handler()):
+    for running in serve_smtp(tmp_path, Handler()):
         env = running.env
     # the server is stopped now: its port refuses connections
     smtp = row(check_setup(config=None, out=tmp_path / "out", environ=env), "SMTP ")
@@ -223,12 +222,12 @@ def test_a_profile_file_that_is_missing_fails(tmp_path: Path) -> None:
 # aiosmtpd only counts STARTTLS as TLS for AUTH, so implicit TLS needs auth_require_tls=False,
 # about which it warns.
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-def test_implicit_tls_is_verified_and_logged_into(tmp_path: Path, ca: trustme.CA) -> None:  # noqa: F811
+def test_implicit_tls_is_verified_and_logged_into(tmp_path: Path, ca: trustme.CA) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     handler = Handler()
-    for running in _serve(
+    for running in serve_smtp(
         tmp_path,
         handler,
         ssl_context=context,

@@ -7,171 +7,28 @@ the message in and never answer.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email
 import io
 import json
 import shutil
-import socket
 import ssl
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from pypdf import PdfReader
 
 from digest.cli import main
 from digest.deliver import mail
-from digest.deliver.settings import MailSettings, load_mail_settings
+from digest.deliver.settings import load_mail_settings
 from digest.errors import ConfigError, MailError, MissingBriefError
 from digest.pipeline import Built, Sent, brief_paths, send_brief
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger
 from tests.conftest import BRIEF_DATE
-
-FROM = "Digest <digest@example.org>"
-READER = "reader@example.net"
-
-
-@dataclass(frozen=True)
-class Received:
-    sender: str
-    recipients: tuple[str, ...]
-    data: bytes
-
-    def parsed(self) -> EmailMessage:
-        return email.message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
-
-
-@dataclass
-class Handler:
-    received: list[Received] = field(default_factory=list)
-    data_replies: list[str] = field(default_factory=list)  # answered to DATA, in turn
-    always: str | None = None  # answered to every DATA
-    refuse: dict[str, str] = field(default_factory=dict)  # RCPT address → answer
-    drop_in_data: int = 0  # connections to drop after a line of the message
-    lose_reply: int = 0  # messages read to the end but never answered
-    logins: list[str] = field(default_factory=list)
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.lose_reply:
-            self.lose_reply -= 1
-            server.transport.close()
-            await asyncio.Event().wait()  # cancelled when the connection is gone
-        if self.always:
-            return self.always
-        if self.data_replies:
-            return self.data_replies.pop(0)
-        self.received.append(
-            Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content)
-        )
-        return "250 2.0.0 OK queued"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        ok = auth_data == LoginPassword(b"reader", b"s3cret")
-        if ok:
-            self.logins.append(auth_data.login.decode())
-        return AuthResult(success=ok, handled=False)
-
-
-class _DroppingSMTP(SMTP):
-    async def smtp_DATA(self, arg: str) -> None:
-        handler = self.event_handler
-        if handler.drop_in_data and self.envelope and self.envelope.rcpt_tos:
-            handler.drop_in_data -= 1
-            await self.push("354 End data with <CR><LF>.<CR><LF>")
-            await self._reader.readuntil(b"\r\n")
-            self.transport.close()
-            await asyncio.Event().wait()  # cancelled when the connection is gone
-        await super().smtp_DATA(arg)
-
-
-class _Controller(Controller):
-    def factory(self) -> SMTP:
-        return _DroppingSMTP(self.handler, **self.SMTP_kwargs)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Server:
-    handler: Handler
-    port: int
-    env: dict[str, str]
-
-    def settings(self, **extra: str) -> MailSettings:
-        return load_mail_settings(None, {**self.env, **extra})
-
-
-def _serve(tmp_path: Path, handler: Handler, **smtp_options: object) -> Iterator[Server]:
-    port = _free_port()
-    controller = _Controller(handler, hostname="127.0.0.1", port=port, **smtp_options)
-    controller.start()
-    env = {
-        "DIGEST_CONFIG": str(tmp_path / "absent.toml"),
-        "DIGEST_SMTP_HOST": "127.0.0.1",
-        "DIGEST_SMTP_PORT": str(port),
-        "DIGEST_SMTP_SECURITY": "none",
-        "DIGEST_SMTP_TIMEOUT": "5",
-        "DIGEST_MAIL_FROM": FROM,
-        "DIGEST_MAIL_TO": READER,
-        "DIGEST_STATE_DIR": str(tmp_path / "state"),
-    }
-    (tmp_path / "absent.toml").write_text("")
-    try:
-        yield Server(handler, port, env)
-    finally:
-        controller.stop()
-
-
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from _serve(tmp_path, Handler())
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture()
-def tls_server(tmp_path: Path, ca: trustme.CA) -> Iterator[Server]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    handler = Handler()
-    for running in _serve(
-        tmp_path,
-        handler,
-        tls_context=context,
-        require_starttls=True,
-        auth_required=True,
-        auth_require_tls=True,
-        authenticator=handler.authenticate,
-    ):
-        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-        running.env.update(
-            DIGEST_SMTP_SECURITY="starttls",
-            DIGEST_SMTP_USER="reader",
-            DIGEST_SMTP_PASSWORD="s3cret",
-            DIGEST_SMTP_CA_FILE=str(tmp_path / "ca.pem"),
-        )
-        yield running
+from tests.servers import FROM, READER, Handler, Server, serve_smtp
 
 
 @pytest.fixture()
@@ -347,7 +204,7 @@ def test_implicit_tls_with_login(tmp_path: Path, ca: trustme.CA, out: Path) -> N
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     handler = Handler()
-    for running in _serve(
+    for running in serve_smtp(
         tmp_path,
         handler,
         ssl_context=context,

@@ -20,7 +20,7 @@ from digest.errors import MailError, PartialDeliveryError, TransientMailError
 from digest.pipeline import Built, Sent, send_brief
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger
 from tests.conftest import BRIEF_DATE
-from tests.raw_smtp import RawSmtp, raw_smtp
+from tests.servers import RawSmtp, raw_smtp
 
 FROM = "Digest <digest@example.org>"
 PEOPLE = ("a@example.net", "b@example.net", "c@example.net", "d@example.net", "e@example.net")

@@ -29,17 +29,20 @@ from digest.state.deliveries import DeliveryLedger
 from digest.state.locks import file_lock
 from digest.state.run_ledger import FAILED, NOTHING_NEW, PARTIAL, SENT, UNKNOWN, RunLedger
 from tests.conftest import ROOT, SEEDS
-from tests.deliver.test_mail import Handler, Server, _serve, part
-from tests.loopback import (
+from tests.deliver.test_mail import part
+from tests.servers import (
     ONE_PARAGRAPH,
+    Handler,
     Page,
+    Server,
     Site,
     article_page,
     as_html,
     atom,
     rss,
     seed_text,
-    serve,
+    serve_site,
+    serve_smtp,
 )
 
 DAY = dt.date(2024, 7, 29)
@@ -50,14 +53,14 @@ OTHER = "other@example.net"
 
 @pytest.fixture()
 def smtp(tmp_path: Path) -> Iterator[Server]:
-    for server in _serve(tmp_path, Handler()):
+    for server in serve_smtp(tmp_path, Handler()):
         server.env["DIGEST_MAIL_TO"] = f"reader@example.net, {OTHER}"
         yield server
 
 
 @pytest.fixture()
 def site() -> Iterator[Site]:
-    with serve() as running:
+    with serve_site() as running:
         yield running
 
 

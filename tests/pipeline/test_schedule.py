@@ -20,7 +20,7 @@ from digest.errors import ConfigError
 from digest.pipeline.schedule import Daemon, parse_at, zone
 from digest.state.run_ledger import SENT, RunLedger
 from tests.conftest import ROOT, SEEDS
-from tests.deliver.test_mail import Handler, Server, _serve
+from tests.servers import Handler, Server, serve_smtp
 
 BERLIN = pytz.timezone("Europe/Berlin")
 
@@ -200,7 +200,7 @@ def test_an_unknown_zone_is_refused() -> None:
 
 @pytest.fixture()
 def smtp(tmp_path: Path) -> Iterator[Server]:
-    yield from _serve(tmp_path, Handler())
+    yield from serve_smtp(tmp_path, Handler())
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ import pytest
 from digest.errors import IngestError
 from digest.read.feeds import TEASER_WORDS, Fetcher, fetch_feeds, page_text
 from digest.read.fetch import address_kind, ascii_url
-from tests.loopback import (
+from tests.servers import (
     ONE_PARAGRAPH,
     Page,
     Site,
@@ -25,7 +25,7 @@ from tests.loopback import (
     drip_server,
     rss,
     seed_text,
-    serve,
+    serve_site,
 )
 
 _CONNECTS: list[object] = []
@@ -44,7 +44,7 @@ sys.addaudithook(_audit)
 
 @pytest.fixture()
 def site() -> Iterator[Site]:
-    with serve() as running:
+    with serve_site() as running:
         yield running
 
 
