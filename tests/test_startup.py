@@ -7,6 +7,7 @@ the times are benchmarks/speed.py's.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
@@ -123,6 +124,15 @@ NOT_FOR_SUMMARIZE = (
     "digest.read.feeds",
     "digest.pipeline.build",
 )
+
+
+OWN = sorted({m for m in (*HEAVY, *NOT_FOR_SUMMARIZE) if m.startswith("digest.")})
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_every_module_of_digest_checked_here_exists(name: str) -> None:
+    """One that moved or was renamed would make the checks below pass vacuously."""
+    assert importlib.util.find_spec(name) is not None, name
 
 
 @pytest.mark.parametrize("options", [[], ["--stories"]], ids=["summary", "stories"])
