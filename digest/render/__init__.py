@@ -1,6 +1,8 @@
 """A `Brief` → the bytes of its editions; the archive page and feed.
 
 editions        the Jinja2 templates → print HTML, email HTML, text and JSON
+views           a Brief → what its templates read: sections, cited sources, tally, links
+filters         the templates' filters: citations, text direction and language, wrapping
 pdf             print HTML → PDF with WeasyPrint, fetching nothing but the templates
 layout_process  the PDF laid out in a process of its own, beside the summarizer
 archive         the briefs' JSON in a folder → index.html and feed.xml

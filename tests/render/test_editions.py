@@ -167,7 +167,9 @@ def test_text_edition_has_every_point_and_the_sources(built: Built) -> None:
 
 
 def test_long_citations_are_shortened_and_the_rest_stays_in_json() -> None:
-    from digest.render.editions import cite, render_json, view
+    from digest.render.editions import render_json
+    from digest.render.filters import cite
+    from digest.render.views import view
 
     assert cite((1, 3)) == "[1, 3]"
     assert cite(tuple(range(1, 11))) == "[1, 2, 3, 4, 5, 6 +4]"
