@@ -3,7 +3,7 @@
 Each function takes the parsed options and returns the exit code. Each imports what it
 runs when it runs (the pipeline, numpy and HiGHS, nltk, WeasyPrint, feedparser, SMTP), so
 `digest --help`, a usage error and `digest summarize` (no PDF) do not pay for what they
-never use. The options themselves are defined in `digest.cli`.
+never use. The options themselves are defined in `digest.options`.
 """
 
 from __future__ import annotations
