@@ -72,17 +72,7 @@ def _settings(config: Path | None, env: Mapping[str, str]) -> tuple[list[Result]
         data = load_config_file(config, env)
     except DigestError as exc:
         return [Result("settings", FAIL, str(exc), "correct the config file")], (None, None)
-    source = data.get("source")
-    results = [
-        Result("config file", OK, f"{source}: {', '.join(_tables(data)) or 'no tables'}")
-        if source
-        else Result(
-            "config file",
-            SKIP,
-            "none: defaults and DIGEST_* variables only",
-            "pass --config FILE, set DIGEST_CONFIG, or write ./digest.toml",
-        )
-    ]
+    results = [_config_file(data)]
 
     def load(name: str, loader: Callable[[], object]) -> object | None:
         try:
@@ -99,20 +89,40 @@ def _settings(config: Path | None, env: Mapping[str, str]) -> tuple[list[Result]
     mail = load("mail", lambda: load_mail_settings(config, env))
     assert sources is None or isinstance(sources, SourceSettings)
     assert mail is None or isinstance(mail, MailSettings)
-    if mail is not None and mail.left_out:
-        results.append(
-            Result(
-                "recipients",
-                FAIL,
-                f"not addresses, left out of every send: {', '.join(map(repr, mail.left_out))}",
-                "correct or remove them in 'to' (DIGEST_MAIL_TO)",
-            )
-        )
+    if mail is not None:
+        results.extend(_recipients(mail))
     return results, (mail, sources)
+
+
+def _config_file(data: Mapping[str, object]) -> Result:
+    """The config file read and its tables; without one, a skip: the defaults serve."""
+    source = data.get("source")
+    if not source:
+        return Result(
+            "config file",
+            SKIP,
+            "none: defaults and DIGEST_* variables only",
+            "pass --config FILE, set DIGEST_CONFIG, or write ./digest.toml",
+        )
+    return Result("config file", OK, f"{source}: {', '.join(_tables(data)) or 'no tables'}")
 
 
 def _tables(data: Mapping[str, object]) -> list[str]:
     return [f"[{name}]" for name in data if name != "source"]
+
+
+def _recipients(mail: MailSettings) -> list[Result]:
+    """The entries of 'to' that are not addresses: a send would leave them out."""
+    if not mail.left_out:
+        return []
+    return [
+        Result(
+            "recipients",
+            FAIL,
+            f"not addresses, left out of every send: {', '.join(map(repr, mail.left_out))}",
+            "correct or remove them in 'to' (DIGEST_MAIL_TO)",
+        )
+    ]
 
 
 def _inbox(sources: SourceSettings) -> list[Result]:
