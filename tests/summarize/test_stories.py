@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from digest.compose.budget import plan
-from digest.compose.sections import _in_context
+from digest.compose.figures import _in_context
 from digest.models import Article
 from digest.pipeline import build_brief, build_from_articles
 from digest.read.ingest import read_folder
@@ -271,7 +271,7 @@ def test_a_key_figures_context_is_a_clause_that_stands_alone(
 
 
 def test_ordinals_are_not_key_figures() -> None:
-    from digest.compose.sections import _is_key
+    from digest.compose.figures import _is_key
 
     assert not _is_key("20", "There is room on the 20th century honor roll of writers.")
     assert _is_key("20", "His works were translated into more than 20 languages.")
@@ -279,7 +279,7 @@ def test_ordinals_are_not_key_figures() -> None:
 
 def test_ages_are_not_key_figures() -> None:
     """A many-story day's key figure read "27-year", from "27-year-old Ruslan Linkov"."""
-    from digest.compose.sections import _is_key
+    from digest.compose.figures import _is_key
 
     assert not _is_key("27-year", "Police said 27-year-old Ruslan Linkov was wounded.")
     assert not _is_key("three-year", "The three-year-old girl was found safe on Sunday.")
@@ -287,7 +287,7 @@ def test_ages_are_not_key_figures() -> None:
 
 
 def test_days_of_a_month_are_not_key_figures() -> None:
-    from digest.compose.sections import _is_key
+    from digest.compose.figures import _is_key
 
     games = "Doubts over whether the Dec. 6-20 games will be a success were cast aside."
     assert not _is_key("6-20", games)
