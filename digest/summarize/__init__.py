@@ -4,6 +4,8 @@ corpus      a story's sentences, their stems, concepts and figures
 vectors     sparse rows for the story grouping
 stories     a day's articles grouped into stories, unsupervised, with a headline each
 methods     the summarization methods behind one interface, by name
+coverage    the default method: the sentences that cover most concepts, block by block
+solver      an integer program solved by HiGHS, standard output kept clean
 selection   a ranking → the points of a brief, each fact once, credited to every source
 conflicts   figures two sources report differently
 

@@ -211,7 +211,7 @@ def test_a_sentence_without_names_or_figures_may_still_be_a_point() -> None:
 def test_coverage_ranks_every_sentence_that_adds_worth_before_those_that_add_none(
     corpus: Corpus,
 ) -> None:
-    from digest.summarize.methods import _ALNUM, _pairs
+    from digest.summarize.coverage import _ALNUM, _pairs
 
     method = METHODS["coverage"]
     concepts = [

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.summarize.methods import _best_block
+from digest.summarize.coverage import _best_block
 from tests.conftest import ROOT, SHARED
 
 CONCEPTS = "abcdefg"
