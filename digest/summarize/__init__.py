@@ -3,6 +3,7 @@
 corpus      a story's sentences, their stems, concepts and figures
 vectors     sparse rows for the story grouping
 stories     a day's articles grouped into stories, unsupervised, with a headline each
+refine      a grouping refined: each article moved to the story it fits best
 methods     the summarization methods behind one interface, by name
 coverage    the default method: the sentences that cover most concepts, block by block
 solver      an integer program solved by HiGHS, standard output kept clean
