@@ -18,6 +18,7 @@ from digest.models import (
     Brief,
     Conflict,
     FigureValue,
+    KeyFigure,
     Point,
     Section,
     Skipped,
@@ -164,6 +165,25 @@ def numbered(brief: Brief) -> Brief:
     Sources cited in the printed editions (the first MAX_CITED of each point and key
     figure) come first, then the other sources of the stories shown, then the rest; so
     the printed Sources list is 1..k with no gaps, and the JSON lists every article."""
+    number = {old: new for new, old in enumerate(dict.fromkeys(_citation_order(brief)), 1)}
+    by_index = {a.index: a for a in brief.sources}
+    return replace(
+        brief,
+        lead=tuple(_renumbered_point(p, number) for p in brief.lead),
+        sections=tuple(
+            replace(s, points=tuple(_renumbered_point(p, number) for p in s.points))
+            for s in brief.sections
+        ),
+        key_figures=tuple(_renumbered_figure(k, number) for k in brief.key_figures),
+        sources=tuple(replace(by_index[old], index=new) for old, new in number.items()),
+        stories=tuple(
+            replace(s, articles=tuple(sorted(number[a] for a in s.articles))) for s in brief.stories
+        ),
+    )
+
+
+def _citation_order(brief: Brief) -> list[int]:
+    """Every article's index, in the order numbered() gives them numbers (repeats kept)."""
     order: list[int] = []
     shown = cited_per_point(brief)
     for p in _printed_order(brief):
@@ -178,42 +198,35 @@ def numbered(brief: Brief) -> Brief:
     story_rank = {s.n: r for r, s in enumerate(brief.stories)}
     rest = sorted(brief.sources, key=lambda a: (story_rank.get(a.story, len(story_rank)), a.index))
     order.extend(a.index for a in rest)
-    number = {old: new for new, old in enumerate(dict.fromkeys(order), 1)}
-    by_index = {a.index: a for a in brief.sources}
+    return order
 
-    def renumbered(found: tuple[Conflict, ...]) -> tuple[Conflict, ...]:
-        return tuple(
-            replace(
-                c,
-                figures=tuple(
-                    FigureValue(f.value, tuple(sorted(number[n] for n in f.sources)))
-                    for f in c.figures
-                ),
-            )
-            for c in found
+
+def _renumbered_point(p: Point, number: dict[int, int]) -> Point:
+    """The point with its article and sources under their new numbers."""
+    sentence = replace(p.sentence, article=number[p.sentence.article])
+    sources = tuple(number[n] for n in p.sources)
+    differ = _renumbered_conflicts(p.conflicts, number)
+    return replace(p, sentence=sentence, sources=sources, conflicts=differ)
+
+
+def _renumbered_figure(k: KeyFigure, number: dict[int, int]) -> KeyFigure:
+    """The key figure with its sources under their new numbers."""
+    sources = tuple(number[n] for n in k.sources)
+    return replace(k, sources=sources, conflicts=_renumbered_conflicts(k.conflicts, number))
+
+
+def _renumbered_conflicts(
+    found: tuple[Conflict, ...], number: dict[int, int]
+) -> tuple[Conflict, ...]:
+    """The conflicts with each figure's sources under their new numbers, in number order."""
+    return tuple(
+        replace(
+            c,
+            figures=tuple(
+                FigureValue(f.value, tuple(sorted(number[n] for n in f.sources))) for f in c.figures
+            ),
         )
-
-    def point(p: Point) -> Point:
-        sentence = replace(p.sentence, article=number[p.sentence.article])
-        sources = tuple(number[n] for n in p.sources)
-        return replace(p, sentence=sentence, sources=sources, conflicts=renumbered(p.conflicts))
-
-    return replace(
-        brief,
-        lead=tuple(point(p) for p in brief.lead),
-        sections=tuple(
-            replace(s, points=tuple(point(p) for p in s.points)) for s in brief.sections
-        ),
-        key_figures=tuple(
-            replace(
-                k, sources=tuple(number[n] for n in k.sources), conflicts=renumbered(k.conflicts)
-            )
-            for k in brief.key_figures
-        ),
-        sources=tuple(replace(by_index[old], index=new) for old, new in number.items()),
-        stories=tuple(
-            replace(s, articles=tuple(sorted(number[a] for a in s.articles))) for s in brief.stories
-        ),
+        for c in found
     )
 
 
