@@ -11,7 +11,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from digest.deliver.settings import MailSettings
 
@@ -36,83 +36,108 @@ CA_FIX = (
 def probe(settings: MailSettings) -> Probe:
     """Connect, EHLO, STARTTLS, log in and QUIT, as `digest send` would; send nothing."""
     host, port = str(settings.host), settings.port
-    passed: list[str] = []
     try:
         context = ssl.create_default_context(
             cafile=str(settings.ca_file) if settings.ca_file else None
         )
     except (OSError, ssl.SSLError) as exc:
         return Probe((), f"{settings.ca_file}: cannot load CA certificates ({exc})", CA_FIX)
-    step = f"connect to {host}:{port}"
+    progress = _Progress(f"connect to {host}:{port}")
     smtp: smtplib.SMTP | None = None
     try:
         if settings.security == "ssl":
             smtp = smtplib.SMTP_SSL(host, port, timeout=settings.timeout, context=context)
-            passed.append(f"connected to {host}:{port} over TLS, certificate verified")
+            progress.passed.append(f"connected to {host}:{port} over TLS, certificate verified")
         else:
             smtp = smtplib.SMTP(host, port, timeout=settings.timeout)
-            passed.append(f"connected to {host}:{port}")
-        step = "EHLO"
-        code, answer = smtp.ehlo()
-        if code != 250:
-            raise smtplib.SMTPResponseException(code, answer)
-        passed.append("EHLO")
-        if settings.security == "starttls":
-            step = "STARTTLS"
-            if not smtp.has_extn("starttls"):
-                return Probe(
-                    tuple(passed),
-                    f"{host}:{port} does not offer STARTTLS",
-                    "set security = 'ssl' for a server on implicit TLS (port 465), or check "
-                    "'host' and 'port'",
-                )
-            smtp.starttls(context=context)
-            smtp.ehlo()
-            passed.append("STARTTLS, certificate verified")
-        if settings.user:
-            step = f"log in as {settings.user}"
-            if not settings.password:
-                return Probe(
-                    tuple(passed),
-                    f"'user' is {settings.user} but DIGEST_SMTP_PASSWORD is not set",
-                    "put the password in DIGEST_SMTP_PASSWORD",
-                )
-            smtp.login(settings.user, settings.password)
-            passed.append(f"logged in as {settings.user}")
-        step = "QUIT"
+            progress.passed.append(f"connected to {host}:{port}")
+        refused = _open_session(smtp, settings, context, progress)
+        if refused is not None:
+            return refused
+        progress.step = "QUIT"
         smtp.quit()
         smtp = None
-        passed.append("QUIT, nothing sent")
-        return Probe(tuple(passed))
-    except ssl.SSLCertVerificationError as exc:
-        why = exc.verify_message or exc.reason or str(exc)
-        return Probe(tuple(passed), f"{step}: the certificate does not verify ({why})", CA_FIX)
-    except ssl.SSLError as exc:
-        return Probe(tuple(passed), f"{step}: TLS failed ({exc.reason or exc})", CA_FIX)
-    except smtplib.SMTPAuthenticationError as exc:
-        return Probe(
-            tuple(passed),
-            f"{step}: refused ({exc.smtp_code} {_text(exc.smtp_error)})",
-            "check DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD",
-        )
-    except smtplib.SMTPNotSupportedError as exc:
-        return Probe(tuple(passed), f"{step}: {exc}", "check 'security' in [mail]")
-    except smtplib.SMTPResponseException as exc:
-        return Probe(
-            tuple(passed),
-            f"{step}: the server answered {exc.smtp_code} {_text(exc.smtp_error)}",
-            "check 'host', 'port' and 'security' in [mail]",
-        )
+        progress.passed.append("QUIT, nothing sent")
+        return Probe(tuple(progress.passed))
     except (smtplib.SMTPException, OSError) as exc:
-        why = "timed out" if isinstance(exc, TimeoutError | socket.timeout) else str(exc)
-        return Probe(
-            tuple(passed),
-            f"{step}: {why or type(exc).__name__}",
-            "check 'host' and 'port' in [mail], and that this machine may reach the server",
-        )
+        return _failure(progress, exc)
     finally:
         if smtp is not None:
             smtp.close()
+
+
+@dataclass
+class _Progress:
+    """How far the probe got: the step under way, and the steps that went through."""
+
+    step: str
+    passed: list[str] = field(default_factory=list)
+
+
+def _open_session(
+    smtp: smtplib.SMTP, settings: MailSettings, context: ssl.SSLContext, progress: _Progress
+) -> Probe | None:
+    """EHLO, then STARTTLS and log-in where the settings ask for them; a failed Probe when
+    one of them cannot even be tried, None when every one went through."""
+    host, port = str(settings.host), settings.port
+    progress.step = "EHLO"
+    code, answer = smtp.ehlo()
+    if code != 250:
+        raise smtplib.SMTPResponseException(code, answer)
+    progress.passed.append("EHLO")
+    if settings.security == "starttls":
+        progress.step = "STARTTLS"
+        if not smtp.has_extn("starttls"):
+            return Probe(
+                tuple(progress.passed),
+                f"{host}:{port} does not offer STARTTLS",
+                "set security = 'ssl' for a server on implicit TLS (port 465), or check "
+                "'host' and 'port'",
+            )
+        smtp.starttls(context=context)
+        smtp.ehlo()
+        progress.passed.append("STARTTLS, certificate verified")
+    if settings.user:
+        progress.step = f"log in as {settings.user}"
+        if not settings.password:
+            return Probe(
+                tuple(progress.passed),
+                f"'user' is {settings.user} but DIGEST_SMTP_PASSWORD is not set",
+                "put the password in DIGEST_SMTP_PASSWORD",
+            )
+        smtp.login(settings.user, settings.password)
+        progress.passed.append(f"logged in as {settings.user}")
+    return None
+
+
+def _failure(progress: _Progress, exc: smtplib.SMTPException | OSError) -> Probe:
+    """The step that raised `exc`, said in one line with its fix."""
+    step, passed = progress.step, tuple(progress.passed)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        why = exc.verify_message or exc.reason or str(exc)
+        return Probe(passed, f"{step}: the certificate does not verify ({why})", CA_FIX)
+    if isinstance(exc, ssl.SSLError):
+        return Probe(passed, f"{step}: TLS failed ({exc.reason or exc})", CA_FIX)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return Probe(
+            passed,
+            f"{step}: refused ({exc.smtp_code} {_text(exc.smtp_error)})",
+            "check DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD",
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return Probe(passed, f"{step}: {exc}", "check 'security' in [mail]")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return Probe(
+            passed,
+            f"{step}: the server answered {exc.smtp_code} {_text(exc.smtp_error)}",
+            "check 'host', 'port' and 'security' in [mail]",
+        )
+    why = "timed out" if isinstance(exc, TimeoutError | socket.timeout) else str(exc)
+    return Probe(
+        passed,
+        f"{step}: {why or type(exc).__name__}",
+        "check 'host' and 'port' in [mail], and that this machine may reach the server",
+    )
 
 
 def _text(answer: bytes | str) -> str:

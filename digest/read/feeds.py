@@ -114,27 +114,41 @@ def fetch_feeds(
             skipped.append(_skip(url, str(exc)))
             unread.append(url)
             continue
-        outlet = parsed.feed.get("title") or urllib.parse.urlsplit(url).hostname
-        for number, entry in enumerate(parsed.entries, 1):
-            name = entry.get("link") or f"{url} (entry {number})"
-            try:
-                article = _entry_article(
-                    entry, name=name, outlet=outlet, fetcher=fetcher, known_urls=known_urls
-                )
-            except IngestError as exc:
-                skipped.append(_skip(name, str(exc)))
-                continue
-            except Exception as exc:
-                # Hostile entries reach parsers we do not own (feedparser, trafilatura):
-                # whatever one of them raises costs that entry, never the brief.
-                log.debug("%s: unexpected failure", name, exc_info=True)
-                skipped.append(_skip(name, f"cannot be read ({type(exc).__name__}: {exc})"))
-                continue
-            if article is not None:
-                articles.append(replace(article, index=len(articles) + 1))
+        read, failed = _feed_entries(url, parsed, fetcher=fetcher, known_urls=known_urls)
+        for article in read:
+            articles.append(replace(article, index=len(articles) + 1))
+        skipped.extend(failed)
     entries = "entry" if len(articles) == 1 else "entries"
     log.info("feeds: %d %s read from %d feed(s)", len(articles), entries, len(urls))
     return Ingested(tuple(articles), tuple(skipped), tuple(unread))
+
+
+def _feed_entries(
+    url: str, parsed: Any, *, fetcher: Fetcher, known_urls: Collection[str]
+) -> tuple[list[Article], list[Skipped]]:
+    """One parsed feed's entries: the articles read, in feed order and not yet numbered,
+    and the entries that failed."""
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    outlet = parsed.feed.get("title") or urllib.parse.urlsplit(url).hostname
+    for number, entry in enumerate(parsed.entries, 1):
+        name = entry.get("link") or f"{url} (entry {number})"
+        try:
+            article = _entry_article(
+                entry, name=name, outlet=outlet, fetcher=fetcher, known_urls=known_urls
+            )
+        except IngestError as exc:
+            skipped.append(_skip(name, str(exc)))
+            continue
+        except Exception as exc:
+            # Hostile entries reach parsers we do not own (feedparser, trafilatura):
+            # whatever one of them raises costs that entry, never the brief.
+            log.debug("%s: unexpected failure", name, exc_info=True)
+            skipped.append(_skip(name, f"cannot be read ({type(exc).__name__}: {exc})"))
+            continue
+        if article is not None:
+            articles.append(article)
+    return articles, skipped
 
 
 def _skip(name: str, reason: str) -> Skipped:

@@ -39,22 +39,7 @@ def gather(
     seen = seen or Seen()
     parts: list[Ingested] = []
     if sources.feeds:
-        feeds = fetch_feeds(
-            sources.feeds,
-            cache=cache,
-            timeout=sources.timeout,
-            known_urls=seen.urls,
-            allow_private=sources.allow_private,
-        )
-        if sources.inbox is None and len(feeds.unread) == len(sources.feeds):
-            first = next(s for s in feeds.skipped if s.name == feeds.unread[0])
-            more = len(feeds.unread) - 1
-            raise IngestError(
-                f"no feed could be read: {first.name}: {first.reason}"
-                + (f" (and {more} more feed(s))" if more else "")
-                + "; check the network and the feeds' addresses (`digest check`), then run "
-                "again"
-            )
+        feeds = _read_feeds(sources, cache=cache, seen=seen)
         parts.append(feeds)
     if on_stage is not None:
         on_stage("fetching")
@@ -64,6 +49,28 @@ def gather(
         tuple(a for p in parts for a in p.articles), tuple(s for p in parts for s in p.skipped)
     )
     return fresh(gathered, seen)
+
+
+def _read_feeds(sources: SourceSettings, *, cache: Path, seen: Seen) -> Ingested:
+    """The feeds' entries; an IngestError when the feeds are the only source and not one
+    of them could be read."""
+    feeds = fetch_feeds(
+        sources.feeds,
+        cache=cache,
+        timeout=sources.timeout,
+        known_urls=seen.urls,
+        allow_private=sources.allow_private,
+    )
+    if sources.inbox is None and len(feeds.unread) == len(sources.feeds):
+        first = next(s for s in feeds.skipped if s.name == feeds.unread[0])
+        more = len(feeds.unread) - 1
+        raise IngestError(
+            f"no feed could be read: {first.name}: {first.reason}"
+            + (f" (and {more} more feed(s))" if more else "")
+            + "; check the network and the feeds' addresses (`digest check`), then run "
+            "again"
+        )
+    return feeds
 
 
 def fresh(gathered: Ingested, seen: Seen) -> Ingested:

@@ -27,7 +27,7 @@ import yaml
 
 from digest.errors import IngestError
 from digest.models import Article, Skipped
-from digest.read.cleaning import clean_text
+from digest.read.cleaning import Cleaned, clean_text
 from digest.read.htmltext import extract_html, visible_text
 from digest.read.text import sentence_spans, unsupported_script, word_count
 
@@ -158,6 +158,28 @@ def parse_article(
     A `fragment` is HTML (or plain text) that holds only the article, as a feed entry's
     content does: where trafilatura finds no article in it (one paragraph, or no markup
     at all), its visible text is the article."""
+    meta, body, encoding = _read_text(data, name=name, html=html, fragment=fragment)
+    cleaned = _clean(body, name=name)
+    title = _opt(meta.get("title")) or cleaned.title or _first_sentence(cleaned.paragraphs[0])
+    return Article(
+        index=index,
+        title=_one_line(title),
+        paragraphs=cleaned.paragraphs,
+        path=path,
+        url=_opt(meta.get("url") or meta.get("link")),
+        outlet=_opt(meta.get("outlet") or meta.get("source") or meta.get("publisher")),
+        published=_date(meta.get("published") or meta.get("date")),
+        dateline=cleaned.dateline,
+        encoding=encoding,
+        content_hash=_fingerprint(cleaned.paragraphs),
+        removed=cleaned.removed,
+    )
+
+
+def _read_text(
+    data: bytes, *, name: str, html: bool, fragment: bool
+) -> tuple[dict[str, object], str, str]:
+    """The article's front matter (and HTML metadata), its body text and its encoding."""
     if not data.strip():
         raise IngestError(f"{name}: empty file")
     text, encoding = decode(data, name=name)
@@ -169,6 +191,12 @@ def parse_article(
         meta = {**page.meta, **meta}
         body = "\n".join(page.blocks)
     body = _INVISIBLE.sub("", body)  # HTML may name them as entities
+    return meta, body, encoding
+
+
+def _clean(body: str, *, name: str) -> Cleaned:
+    """The body's article text, or IngestError when digest cannot use it: a script it cannot
+    split into sentences, nothing left after cleaning, or more words than an article holds."""
     script = unsupported_script(body)
     if script is not None:
         raise IngestError(
@@ -185,20 +213,7 @@ def parse_article(
             f"{name}: {size:,} words, more than one article holds (at most {MAX_WORDS:,}): "
             "split it into its articles"
         )
-    title = _opt(meta.get("title")) or cleaned.title or _first_sentence(cleaned.paragraphs[0])
-    return Article(
-        index=index,
-        title=_one_line(title),
-        paragraphs=cleaned.paragraphs,
-        path=path,
-        url=_opt(meta.get("url") or meta.get("link")),
-        outlet=_opt(meta.get("outlet") or meta.get("source") or meta.get("publisher")),
-        published=_date(meta.get("published") or meta.get("date")),
-        dateline=cleaned.dateline,
-        encoding=encoding,
-        content_hash=_fingerprint(cleaned.paragraphs),
-        removed=cleaned.removed,
-    )
+    return cleaned
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
