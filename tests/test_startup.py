@@ -43,6 +43,8 @@ HEAVY = (
     "schedule",
     "digest.pipeline",
     "digest.summarize.methods",
+    "digest.summarize.coverage",
+    "digest.summarize.solver",
     "digest.summarize.corpus",
     "digest.read.text",
     "digest.render.pdf",
