@@ -1,6 +1,7 @@
 """Files, feeds and pages → clean `Article`s.
 
-ingest     a folder of .txt, .md and .html files → articles (encodings, duplicates, limits)
+ingest     a folder of .txt, .md and .html files → articles (duplicates, limits)
+encodings  an article's bytes → its text, whatever the encoding
 cleaning   page furniture out of an article's text (photo credits, "Login", datelines)
 htmltext   an HTML page → its visible text and title
 text       sentences, words and stems, for every language the brief handles
