@@ -2,7 +2,8 @@
 
 build      articles in a folder → the brief's four files in out/
 publish    the brief's files → one email per date, recorded in the delivery ledger
-daily      one daily run (gather what is new, brief, send, record) and the daemon
+daily      one daily run: gather what is new, brief, send, record
+daemon     the daily run every day at a set time, until stopped
 summaries  articles in a folder → their summary, printed (`digest summarize`)
 
 Each name is imported on first use, so a command loads only the stage it runs:
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
         build_from_articles,
         default_input,
     )
-    from digest.pipeline.daily import ALREADY, RUN_LOCK, Ran, describe, run_once, serve
+    from digest.pipeline.daemon import serve
+    from digest.pipeline.daily import ALREADY, RUN_LOCK, Ran, describe, run_once
     from digest.pipeline.publish import Sent, send_brief
     from digest.pipeline.summaries import summarize_folder, summarize_stories
 
@@ -43,7 +45,8 @@ _LAZY_FROM = {
         "build_from_articles",
         "default_input",
     ),
-    "digest.pipeline.daily": ("ALREADY", "RUN_LOCK", "Ran", "describe", "run_once", "serve"),
+    "digest.pipeline.daemon": ("serve",),
+    "digest.pipeline.daily": ("ALREADY", "RUN_LOCK", "Ran", "describe", "run_once"),
     "digest.pipeline.publish": ("Sent", "send_brief"),
     "digest.pipeline.summaries": ("summarize_folder", "summarize_stories"),
 }

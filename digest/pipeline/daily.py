@@ -1,4 +1,6 @@
-"""One daily run — gather what is new, brief it, send it, record it — and the daemon."""
+"""One daily run — gather what is new, brief it, send it, record it.
+
+`digest.pipeline.daemon` runs it every day."""
 
 from __future__ import annotations
 
@@ -17,16 +19,22 @@ from digest.deliver.mail import fingerprint
 from digest.deliver.settings import MailSettings
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
-from digest.models import Previous
-from digest.pipeline.build import MAX_PAGES, brief_paths, build_from_articles, printed_texts
+from digest.models import Article, Previous
+from digest.pipeline.build import (
+    MAX_PAGES,
+    Built,
+    brief_paths,
+    build_from_articles,
+    printed_texts,
+)
 from digest.pipeline.publish import Sent, send_brief
-from digest.pipeline.schedule import Clock, Daemon
 from digest.profile import Profile, load_profile
 from digest.read.gather import gather
+from digest.read.ingest import Ingested
 from digest.render.archive import href, update_archive
 from digest.state import run_ledger
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
-from digest.state.locks import GaveUp, file_lock
+from digest.state.locks import file_lock
 from digest.state.output import write_atomic
 from digest.state.run_ledger import RunLedger
 from digest.summarize.methods import DEFAULT_METHOD
@@ -34,8 +42,7 @@ from digest.summarize.methods import DEFAULT_METHOD
 log = logging.getLogger(__name__)
 
 
-RUN_LOCK, DAEMON_LOCK = "run.lock", "schedule.lock"
-DAEMON_LOCK_WAIT = 600.0  # seconds the daemon waits for a manual run of the same moment
+RUN_LOCK = "run.lock"
 RECALL = dt.timedelta(days=90)  # how far back sent points are remembered
 ALREADY = "already done"
 PAUSE_LIMIT = 300.0  # seconds a test pause waits to be killed before going on
@@ -80,7 +87,7 @@ def run_once(
     `pause_at` names a stage at which to wait to be killed (tests only). `base_url`
     ([brief] base_url) makes the links to the previous brief and the archive's absolute.
     """
-    _check_run(sources, settings)
+    check_run(sources, settings)
     state = state_dir(out, settings.state_dir)
     stage = _pause_hook(pause_at, state)
     with (
@@ -89,14 +96,7 @@ def run_once(
     ):
         record = ledger.get(date)
         if record is not None and record.status in run_ledger.DONE and not force:
-            note = (
-                _partial(state, date, replaced=_replaced(ledger, record))
-                if record.status == run_ledger.PARTIAL
-                else record.status
-            )
-            if record.status == run_ledger.UNKNOWN:
-                note = _unknown(date)
-            return Ran(date, ALREADY, record.articles, record.files, note=note)
+            return _already_done(state, ledger, record, date)
         try:
             outcome = _brief_for_run(
                 ledger,
@@ -128,15 +128,7 @@ def run_once(
             if not sent.sent and not _went_out(
                 state, date, sent.message_id, ledger.fingerprint(date)
             ):
-                # Everyone had an email of this date, and not this brief: one that
-                # `digest send` mailed by hand. Its articles reached no one.
-                note = (
-                    f"the email of {date.isoformat()} went out before with another brief "
-                    f"(sent by hand?), so nothing was sent; its {outcome[1]} article(s) "
-                    "are briefed on the next date"
-                )
-                ledger.finish(date, run_ledger.NOTHING_NEW, note=note)
-                return Ran(date, run_ledger.NOTHING_NEW, note=note)
+                return _sent_by_hand(ledger, date, articles=outcome[1])
             ledger.finish(date, run_ledger.SENT, message_ids=(sent.message_id,))
         except PartialDeliveryError as exc:  # it reached someone: spent, and not resent
             ledger.finish(date, run_ledger.PARTIAL, message_ids=(exc.message_id,), note=str(exc))
@@ -151,6 +143,30 @@ def run_once(
             ledger.fail(date, str(exc))
             raise
     return Ran(date, run_ledger.SENT, outcome[1], outcome[0], sent=sent)
+
+
+def _already_done(state: Path, ledger: RunLedger, record: run_ledger.Run, date: dt.date) -> Ran:
+    """A date an earlier run finished (`record`): nothing is done again, and the note
+    says what became of it."""
+    note = (
+        _partial(state, date, replaced=_replaced(ledger, record))
+        if record.status == run_ledger.PARTIAL
+        else record.status
+    )
+    if record.status == run_ledger.UNKNOWN:
+        note = _unknown(date)
+    return Ran(date, ALREADY, record.articles, record.files, note=note)
+
+
+def _sent_by_hand(ledger: RunLedger, date: dt.date, *, articles: int) -> Ran:
+    """Everyone had an email of this date, and not this brief: one that `digest send`
+    mailed by hand. The run is recorded as nothing new: its articles reached no one."""
+    note = (
+        f"the email of {date.isoformat()} went out before with another brief "
+        f"(sent by hand?), so nothing was sent; its {articles} article(s) "
+        "are briefed on the next date"
+    )
+    return _nothing_new(ledger, date, note)
 
 
 def _replaced(ledger: RunLedger, record: run_ledger.Run) -> bool:
@@ -193,7 +209,8 @@ def _unknown(date: dt.date) -> str:
     )
 
 
-def _check_run(sources: SourceSettings, settings: MailSettings) -> None:
+def check_run(sources: SourceSettings, settings: MailSettings) -> None:
+    """Raise ConfigError when a run would have nothing to gather, or no one to mail."""
     if sources.inbox is None and not sources.feeds:
         raise ConfigError(
             "nothing to gather: pass --input DIR or --feed URL, or set 'inbox' "
@@ -220,34 +237,10 @@ def _brief_for_run(
     base_url: str,
 ) -> tuple[Mapping[str, Path], int] | Ran:
     """The brief's files and its number of articles: built now, or by an earlier attempt."""
-    if (
-        not force
-        and record is not None
-        and record.stage in (run_ledger.BUILT, run_ledger.SENDING)
-        and all(Path(p).is_file() for p in record.files.values())
-        and record.files
-    ):
-        recorded = ledger.fingerprint(date)  # None: a ledger from before fingerprints
-        # A brief that reached anyone is never built again: it would hold other articles
-        # than the ones that went out, recorded as sent. If its files were replaced, the
-        # send refuses them to whoever has not had it (send_brief checks the run ledger).
-        if (
-            recorded is None
-            or _fingerprint(record.files) == recorded
-            or _reached_anyone(ledger.path.parent, date)
-        ):
-            log.info(
-                "run %s: resuming; the brief was built by an earlier attempt", date.isoformat()
-            )
-            update_archive(out, base_url=base_url)  # the attempt may have stopped before it
-            return record.files, record.articles
-        log.warning(
-            "run %s: %s is no longer the brief an earlier attempt built (another `digest "
-            "brief` into %s?): building it again",
-            date.isoformat(),
-            record.files.get("json", "its JSON edition"),
-            out,
-        )
+    if not force and record is not None and _resumable(ledger, record, date=date, out=out):
+        log.info("run %s: resuming; the brief was built by an earlier attempt", date.isoformat())
+        update_archive(out, base_url=base_url)  # the attempt may have stopped before it
+        return record.files, record.articles
     ledger.start(date)
     fresh = gather(
         sources, cache=ledger.path.parent / "feeds", seen=ledger.seen(besides=date), on_stage=stage
@@ -256,6 +249,64 @@ def _brief_for_run(
         return _nothing_new(ledger, date, "no article that was not briefed before")
     stage("summarizing")
     ledger.stage(date, run_ledger.BUILDING)
+    return _build(
+        ledger,
+        fresh,
+        out=out,
+        date=date,
+        profile=profile,
+        method=method,
+        length=length,
+        pages=pages,
+        stage=stage,
+        base_url=base_url,
+    )
+
+
+def _resumable(ledger: RunLedger, record: run_ledger.Run, *, date: dt.date, out: Path) -> bool:
+    """Can the run send the brief an earlier attempt built (`record`)? Not when its files
+    are gone, nor when they were written over and it reached no one (a warning says so)."""
+    if not (
+        record.stage in (run_ledger.BUILT, run_ledger.SENDING)
+        and all(Path(p).is_file() for p in record.files.values())
+        and record.files
+    ):
+        return False
+    recorded = ledger.fingerprint(date)  # None: a ledger from before fingerprints
+    # A brief that reached anyone is never built again: it would hold other articles
+    # than the ones that went out, recorded as sent. If its files were replaced, the
+    # send refuses them to whoever has not had it (send_brief checks the run ledger).
+    if (
+        recorded is None
+        or _fingerprint(record.files) == recorded
+        or _reached_anyone(ledger.path.parent, date)
+    ):
+        return True
+    log.warning(
+        "run %s: %s is no longer the brief an earlier attempt built (another `digest "
+        "brief` into %s?): building it again",
+        date.isoformat(),
+        record.files.get("json", "its JSON edition"),
+        out,
+    )
+    return False
+
+
+def _build(
+    ledger: RunLedger,
+    fresh: Ingested,
+    *,
+    out: Path,
+    date: dt.date,
+    profile: Profile | None,
+    method: str,
+    length: int | None,
+    pages: int,
+    stage: Callable[[str], None],
+    base_url: str,
+) -> tuple[Mapping[str, Path], int] | Ran:
+    """The new articles' brief, written and recorded in the run ledger; nothing new (a
+    Ran) when every point in them was sent before."""
     try:
         built = build_from_articles(
             fresh.articles,
@@ -279,14 +330,21 @@ def _brief_for_run(
             f"{len(fresh.articles)} new article(s), but no point "
             f"in them that was not sent before ({exc})",
         )
+    return _recorded(ledger, date, fresh.articles, built)
+
+
+def _recorded(
+    ledger: RunLedger, date: dt.date, articles: Sequence[Article], built: Built
+) -> tuple[Mapping[str, Path], int]:
+    """Record the brief just built in the run ledger: its files and number of articles."""
     ledger.built(
         date,
-        articles=fresh.articles,
+        articles=articles,
         points=printed_texts(built.brief),
         files=built.files,
         fingerprint=_written_fingerprint(built.files),
     )
-    return built.files, len(fresh.articles)
+    return built.files, len(articles)
 
 
 def _fingerprint(files: Mapping[str, Path]) -> str | None:
@@ -384,51 +442,3 @@ def describe(ran: Ran) -> str:
         f"{day}: {ran.articles} new article(s) briefed -> {ran.files.get('pdf', '')}; "
         f"{who}; Message-ID {sent.message_id}"
     )
-
-
-def serve(
-    *,
-    at: dt.time,
-    timezone: str | None,
-    catch_up: dt.timedelta,
-    out: Path,
-    sources: SourceSettings,
-    settings: MailSettings,
-    profile: Profile | None = None,
-    method: str = DEFAULT_METHOD,
-    length: int | None = None,
-    pages: int = MAX_PAGES,
-    attach_pdf: bool = False,
-    clock: Clock | None = None,
-    transport: Transport | None = None,
-    base_url: str = "",
-) -> None:
-    """Run `run_once` every day at `at` until SIGTERM/SIGINT (see `digest.pipeline.schedule`)."""
-    _check_run(sources, settings)
-
-    def job(date: dt.date) -> None:
-        try:
-            ran = run_once(
-                out=out,
-                date=date,
-                sources=sources,
-                settings=settings,
-                profile=profile,
-                method=method,
-                length=length,
-                pages=pages,
-                attach_pdf=attach_pdf,
-                transport=transport,
-                lock_wait=DAEMON_LOCK_WAIT,
-                give_up=lambda: daemon.stopping,  # SIGTERM ends the wait for run.lock
-                base_url=base_url,
-            )
-        except GaveUp as exc:
-            day = date.isoformat()
-            log.warning("%s: %s; not run (start again, or use digest run --date %s)", day, exc, day)
-            return
-        log.info(describe(ran))
-
-    daemon = Daemon(job, at=at, timezone=timezone, catch_up=catch_up, clock=clock)
-    with file_lock(state_dir(out, settings.state_dir) / DAEMON_LOCK, what="digest schedule"):
-        daemon.run()
