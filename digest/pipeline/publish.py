@@ -57,18 +57,56 @@ def send_brief(
     at-most-once semantics); `force` sends again anyway. Raises MailError, after recording
     it, when anyone did not get the brief: PartialDeliveryError when others did.
     """
-    recipients = addresses.unique(
-        parse_addresses(list(to), "--to", strict=True) if to else settings.to
-    )
-    settings.require("sender")
-    if not recipients:
-        settings.require("to")
+    recipients = _recipients(to, settings)
     edition = _edition(out, date, attach_pdf=attach_pdf)
     state = state_dir(out, settings.state_dir)
     built = None if force or dry_run else _built_by_run(state, date)
     # Files written over the run's brief are never sent (below), so an email of this
     # date is the run's brief: its Message-ID is made from the run's fingerprint.
     content = built or edition.fingerprint
+    email = _email(date, edition, recipients, settings, content=content, now=now)
+    if dry_run:
+        eml = out / f"brief-{date.isoformat()}.eml"
+        write_atomic(eml, mail.compose_message(edition, email.headers).as_bytes())
+        return Sent(date, email.headers.message_id, eml=eml)
+    return _send_once(
+        state, email, settings, built=built, out=out, force=force, transport=transport, sleep=sleep
+    )
+
+
+@dataclass(frozen=True)
+class _Email:
+    """The email of a date's brief: the edition it carries, its headers, and `content`,
+    the fingerprint of the brief it is recorded as (its Message-ID is made from it)."""
+
+    date: dt.date
+    edition: mail.Edition
+    headers: mail.Headers
+    content: str
+
+
+def _recipients(to: Sequence[str], settings: MailSettings) -> tuple[str, ...]:
+    """Each mailbox once: `to` when given, else the configured recipients. Raises
+    ConfigError when the sender is not set, or no recipient is."""
+    recipients = addresses.unique(
+        parse_addresses(list(to), "--to", strict=True) if to else settings.to
+    )
+    settings.require("sender")
+    if not recipients:
+        settings.require("to")
+    return recipients
+
+
+def _email(
+    date: dt.date,
+    edition: mail.Edition,
+    recipients: tuple[str, ...],
+    settings: MailSettings,
+    *,
+    content: str,
+    now: dt.datetime | None,
+) -> _Email:
+    """The email of `edition` to `recipients`, its Message-ID made from `content`."""
     message_id = mail.message_id(date, recipients, settings.sender_address, content)
     headers = mail.Headers(
         sender=str(settings.sender),
@@ -79,22 +117,37 @@ def send_brief(
         one_click=settings.list_unsubscribe_post,
         list_id=settings.list_id or mail.list_id(edition.title, settings.sender_address),
     )
-    if dry_run:
-        eml = out / f"brief-{date.isoformat()}.eml"
-        write_atomic(eml, mail.compose_message(edition, headers).as_bytes())
-        return Sent(date, message_id, eml=eml)
+    return _Email(date, edition, headers, content)
+
+
+def _send_once(
+    state: Path,
+    email: _Email,
+    settings: MailSettings,
+    *,
+    built: str | None,
+    out: Path,
+    force: bool,
+    transport: Transport | None,
+    sleep: Callable[[float], None],
+) -> Sent:
+    """Send `email` to each recipient who has not had it, as the delivery ledger in
+    `state` records; `built` is the fingerprint of the run's brief, when only it is sent."""
+    date, recipients, message_id = email.date, email.headers.recipients, email.headers.message_id
     transport = transport or SmtpTransport.from_settings(settings)
     with DeliveryLedger.in_folder(state) as ledger:
-        if built is not None and edition.fingerprint != built:
+        if built is not None and email.edition.fingerprint != built:
             _refuse_replaced(ledger, date, recipients, brief_paths(out, date)["json"])
-        claim = ledger.claim(date, recipients, message_id=message_id, force=force, content=content)
+        claim = ledger.claim(
+            date, recipients, message_id=message_id, force=force, content=email.content
+        )
         if claim.unknown:  # spent, as an unknown outcome is: never sent again unasked
             raise MailError(_unknown_outcome(date, claim.unknown), outcome_unknown=True)
         if not claim.send:
             return Sent(date, message_id, skipped=claim.sent)
         outcome = _deliver_recorded(
             ledger,
-            _wire(ledger, edition, replace(headers, recipients=claim.send), date),
+            _wire(ledger, email.edition, replace(email.headers, recipients=claim.send), date),
             date=date,
             message_id=message_id,
             recipients=claim.send,
