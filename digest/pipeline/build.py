@@ -135,6 +135,32 @@ def build_from_articles(
     profile = profile or load_profile()
     stage = on_stage or (lambda name: None)
     day = Day.of(articles, skipped, profile=profile, method=method, exclude=exclude)
+    brief, editions, laid_out = _fitted(
+        day, date=date, length=length, pages=pages, previous=previous, where=where
+    )
+    stage("rendering")
+    files = brief_paths(out, date)
+    write_all(
+        {path: editions[ext] for ext, path in files.items()}, after_first=lambda: stage("writing")
+    )
+    update_archive(out, base_url=base_url)
+    return Built(brief, files, laid_out, day.ingested)
+
+
+_Rendered = tuple[Brief, dict[str, bytes | str], int]  # a brief, its editions, its pages
+
+
+def _fitted(
+    day: Day,
+    *,
+    date: dt.date,
+    length: int | None,
+    pages: int,
+    previous: Previous | None,
+    where: str,
+) -> _Rendered:
+    """The day's brief fitted to `pages`: laid out to the page budget's plan, then at
+    most once again, shorter or fuller."""
     plan = day.plan(pages=pages)
     log.debug(
         "page plan for %d page(s): words of points per story %s, %d more listed",
@@ -160,23 +186,34 @@ def build_from_articles(
         if laid_out > pages:
             log.warning("the brief runs to %d pages, over the %d asked for", laid_out, pages)
     elif length is None and len(day.stories) > plan.shown:
-        used = laid.pages - 1 + laid.fill
-        grown = day.plan(pages=pages, used=used)
-        if grown != plan:
-            log.info("%.2f of %d pages used: one fuller layout", used, pages)
-            fuller = replace(day.brief(grown, date=date, length=None), previous=previous)
-            more, laid_more = _render_all(fuller)
-            if laid_more.pages <= pages:
-                brief, editions, laid_out = fuller, more, laid_more.pages
-            else:
-                log.info("the fuller layout ran to %d pages: the first stands", laid_more.pages)
-    stage("rendering")
-    files = brief_paths(out, date)
-    write_all(
-        {path: editions[ext] for ext, path in files.items()}, after_first=lambda: stage("writing")
-    )
-    update_archive(out, base_url=base_url)
-    return Built(brief, files, laid_out, day.ingested)
+        fuller = _fuller(day, plan, laid, date=date, pages=pages, previous=previous)
+        if fuller is not None:
+            brief, editions, laid_out = fuller
+    return brief, editions, laid_out
+
+
+def _fuller(
+    day: Day,
+    plan: budget.Plan,
+    laid: Layout,
+    *,
+    date: dt.date,
+    pages: int,
+    previous: Previous | None,
+) -> _Rendered | None:
+    """One fuller layout of a brief that left room on its pages (`laid`, made to `plan`),
+    if the page budget shows more and it still fits them."""
+    used = laid.pages - 1 + laid.fill
+    grown = day.plan(pages=pages, used=used)
+    if grown == plan:
+        return None
+    log.info("%.2f of %d pages used: one fuller layout", used, pages)
+    fuller = replace(day.brief(grown, date=date, length=None), previous=previous)
+    more, laid_more = _render_all(fuller)
+    if laid_more.pages <= pages:
+        return fuller, more, laid_more.pages
+    log.info("the fuller layout ran to %d pages: the first stands", laid_more.pages)
+    return None
 
 
 @dataclass
