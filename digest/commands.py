@@ -29,7 +29,7 @@ EXIT_READER_GONE = 141  # what a shell reports for a tool ended by SIGPIPE
 
 
 def archive(args: argparse.Namespace) -> int:
-    from digest.render.archive import write_archive
+    from digest.pipeline.archiving import write_archive
 
     settings = load_brief_settings(args.config)
     written = write_archive(args.out, base_url=settings.base_url)

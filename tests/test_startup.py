@@ -122,6 +122,7 @@ NOT_FOR_SUMMARIZE = (
     "digest.render.pdf",
     "digest.render.editions",
     "digest.render.archive",
+    "digest.pipeline.archiving",
     "digest.deliver.mail",
     "digest.read.feeds",
     "digest.pipeline.build",

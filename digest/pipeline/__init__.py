@@ -5,6 +5,7 @@ publish    the brief's files → one email per date, recorded in the delivery le
 daily      one daily run: gather what is new, brief, send, record
 daemon     the daily run every day at a set time, until stopped
 summaries  articles in a folder → their summary, printed (`digest summarize`)
+archiving  out/'s briefs → its index.html and feed.xml, rebuilt after every brief
 
 Each name is imported on first use, so a command loads only the stage it runs:
 `digest summarize` none of Jinja2, WeasyPrint, feedparser or feedgen.

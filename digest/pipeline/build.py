@@ -16,12 +16,12 @@ from digest.compose import budget
 from digest.compose.sections import Chosen, compose, section_of
 from digest.errors import ConfigError, NothingToBriefError
 from digest.models import Article, Brief, Layout, Point, Previous, Skipped, Story
+from digest.pipeline.archiving import update_archive
 from digest.pipeline.article_work import ArticleWork, article_work, each_article, joined
 from digest.pipeline.summaries import order_stories
 from digest.profile import Profile, load_profile
 from digest.read.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
 from digest.render import editions
-from digest.render.archive import update_archive
 from digest.render.layout_process import lay_out
 from digest.state.output import write_all
 from digest.summarize.conflicts import conflicts

@@ -20,6 +20,7 @@ from digest.deliver.settings import MailSettings
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
 from digest.models import Article, Previous
+from digest.pipeline.archiving import update_archive
 from digest.pipeline.build import (
     MAX_PAGES,
     Built,
@@ -31,7 +32,7 @@ from digest.pipeline.publish import Sent, send_brief
 from digest.profile import Profile, load_profile
 from digest.read.gather import gather
 from digest.read.ingest import Ingested
-from digest.render.archive import href, update_archive
+from digest.render.archive import href
 from digest.state import run_ledger
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
 from digest.state.locks import file_lock

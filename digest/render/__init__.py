@@ -5,7 +5,7 @@ views           a Brief → what its templates read: sections, cited sources, ta
 filters         the templates' filters: citations, text direction and language, wrapping
 pdf             print HTML → PDF with WeasyPrint, fetching nothing but the templates
 layout_process  the PDF laid out in a process of its own, beside the summarizer
-archive         the briefs' JSON in a folder → index.html and feed.xml
+archive         the briefs' JSON in a folder → index.html and feed.xml (pipeline writes them)
 
 Each name is imported on first use, so importing the package loads none of its modules.
 """
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from digest.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from digest.render.archive import update_archive, write_archive
     from digest.render.editions import (
         EMAIL_LIMIT_BYTES,
         render_email_html,
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from digest.render.pdf import html_to_pdf
 
 _LAZY_FROM = {
-    "digest.render.archive": ("update_archive", "write_archive"),
     "digest.render.editions": (
         "EMAIL_LIMIT_BYTES",
         "render_email_html",
@@ -51,6 +49,4 @@ __all__ = [
     "render_print_html",
     "render_text",
     "templates_dir",
-    "update_archive",
-    "write_archive",
 ]

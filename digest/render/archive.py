@@ -3,8 +3,9 @@
 `index.html` lists every brief in the folder, newest first: its date, title, top
 headlines, and links to its HTML and PDF editions. `feed.xml` is an Atom feed with one
 entry per brief, made by feedgen (nothing fetched). Both are rebuilt from the
-`brief-DATE.json` files each time, so they can always be regenerated (`digest archive`),
-and written together atomically. A JSON file that cannot be read is skipped by name.
+`brief-DATE.json` files each time, so they can always be regenerated (`digest archive`);
+`digest.pipeline.archiving` writes them, together atomically. A JSON file that cannot be
+read is skipped by name.
 
 Links are relative to the folder (they work where the folder is served or opened), or
 absolute under `base_url` ([brief] base_url) when one is given. Knows nothing of how a
@@ -26,9 +27,7 @@ from pathlib import Path
 import jinja2
 from feedgen.feed import FeedGenerator
 
-from digest.errors import OutputError
 from digest.render.editions import templates_dir
-from digest.state.output import write_all
 from digest.version import __version__
 
 log = logging.getLogger(__name__)
@@ -171,36 +170,6 @@ def archive_files(
         folder / INDEX: render_index(found, base_url=base_url),
         folder / FEED: render_feed(found, base_url=base_url),
     }
-
-
-@dataclass(frozen=True)
-class Written:
-    index: Path
-    feed: Path
-    briefs: int  # how many briefs they list
-
-
-def write_archive(folder: Path, *, base_url: str = "") -> Written:
-    """Rebuild index.html and feed.xml from the briefs in `folder`, atomically together.
-    The folder's briefs are read once (a file that does not parse is named once)."""
-    if not folder.is_dir():
-        raise OutputError(f"{folder}: not a folder of briefs (give --out the briefs' folder)")
-    found = entries(folder, base_url=base_url)
-    write_all(archive_files(folder, base_url=base_url, found=found))
-    return Written(folder / INDEX, folder / FEED, len(found))
-
-
-def update_archive(folder: Path, *, base_url: str = "") -> None:
-    """After a brief: rebuild the archive; a failure is a warning, never the brief's."""
-    try:
-        write_archive(folder, base_url=base_url)
-    except OutputError as exc:
-        log.warning(
-            "%s; the brief is written, but index.html and feed.xml are not updated "
-            "(run digest archive --out %s)",
-            exc,
-            folder,
-        )
 
 
 @lru_cache(maxsize=1)

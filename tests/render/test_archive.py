@@ -15,8 +15,8 @@ import pytest
 
 from digest.cli import main
 from digest.pipeline import Built, build_brief
+from digest.pipeline.archiving import write_archive
 from digest.profile import load_profile
-from digest.render.archive import write_archive
 from tests.conftest import SEEDS
 
 SECOND = dt.date(2024, 7, 30)
