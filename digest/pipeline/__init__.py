@@ -30,8 +30,9 @@ if TYPE_CHECKING:
         default_input,
     )
     from digest.pipeline.daemon import serve
-    from digest.pipeline.daily import ALREADY, RUN_LOCK, Ran, describe, run_once
+    from digest.pipeline.daily import ALREADY, RUN_LOCK, describe, run_once
     from digest.pipeline.publish import Sent, send_brief
+    from digest.pipeline.run_outcome import Ran
     from digest.pipeline.summaries import summarize_folder, summarize_stories
 
 _LAZY_FROM = {
@@ -47,8 +48,9 @@ _LAZY_FROM = {
         "default_input",
     ),
     "digest.pipeline.daemon": ("serve",),
-    "digest.pipeline.daily": ("ALREADY", "RUN_LOCK", "Ran", "describe", "run_once"),
+    "digest.pipeline.daily": ("ALREADY", "RUN_LOCK", "describe", "run_once"),
     "digest.pipeline.publish": ("Sent", "send_brief"),
+    "digest.pipeline.run_outcome": ("Ran",),
     "digest.pipeline.summaries": ("summarize_folder", "summarize_stories"),
 }
 __getattr__ = lazy_names(__name__, _LAZY_FROM, globals())

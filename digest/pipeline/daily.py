@@ -1,38 +1,28 @@
 """One daily run — gather what is new, brief it, send it, record it.
 
-`digest.pipeline.daemon` runs it every day."""
+The brief is `digest.pipeline.run_brief`'s (built, or resumed from an earlier attempt);
+`digest.pipeline.daemon` runs this every day."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import ConfigError, SourceSettings
 from digest.deliver.delivery import Outcome, Transport
-from digest.deliver.mail import fingerprint
 from digest.deliver.settings import MailSettings
 from digest.deliver.smtp import SmtpTransport
-from digest.errors import MailError, NothingToBriefError, PartialDeliveryError, RunError
-from digest.models import Article, Previous
-from digest.pipeline.archiving import update_archive
-from digest.pipeline.build import (
-    MAX_PAGES,
-    Built,
-    brief_paths,
-    build_from_articles,
-    printed_texts,
-)
-from digest.pipeline.publish import Sent, send_brief
-from digest.profile import Profile, load_profile
-from digest.read.gather import gather
-from digest.read.ingest import Ingested
-from digest.render.archive import href
+from digest.errors import MailError, PartialDeliveryError
+from digest.pipeline.build import MAX_PAGES
+from digest.pipeline.publish import send_brief
+from digest.pipeline.run_brief import brief_for_run, fingerprint_of
+from digest.pipeline.run_outcome import Ran, nothing_new
+from digest.profile import Profile
 from digest.state import run_ledger
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger, state_dir
 from digest.state.locks import file_lock
@@ -44,19 +34,8 @@ log = logging.getLogger(__name__)
 
 
 RUN_LOCK = "run.lock"
-RECALL = dt.timedelta(days=90)  # how far back sent points are remembered
 ALREADY = "already done"
 PAUSE_LIMIT = 300.0  # seconds a test pause waits to be killed before going on
-
-
-@dataclass(frozen=True)
-class Ran:
-    date: dt.date
-    status: str  # run_ledger.SENT, run_ledger.NOTHING_NEW, or ALREADY (an earlier run did it)
-    articles: int = 0  # new articles briefed
-    files: Mapping[str, Path] = field(default_factory=dict)
-    sent: Sent | None = None
-    note: str = ""
 
 
 def run_once(
@@ -99,7 +78,7 @@ def run_once(
         if record is not None and record.status in run_ledger.DONE and not force:
             return _already_done(state, ledger, record, date)
         try:
-            outcome = _brief_for_run(
+            outcome = brief_for_run(
                 ledger,
                 record,
                 out=out,
@@ -167,13 +146,13 @@ def _sent_by_hand(ledger: RunLedger, date: dt.date, *, articles: int) -> Ran:
         f"(sent by hand?), so nothing was sent; its {articles} article(s) "
         "are briefed on the next date"
     )
-    return _nothing_new(ledger, date, note)
+    return nothing_new(ledger, date, note)
 
 
 def _replaced(ledger: RunLedger, record: run_ledger.Run) -> bool:
     """Were the files of the brief this run built written over since?"""
     recorded = ledger.fingerprint(record.date)
-    return recorded is not None and _fingerprint(record.files) != recorded
+    return recorded is not None and fingerprint_of(record.files) != recorded
 
 
 def _partial(state: Path, date: dt.date, *, replaced: bool = False) -> str:
@@ -222,148 +201,6 @@ def check_run(sources: SourceSettings, settings: MailSettings) -> None:
         settings.require("to")
 
 
-def _brief_for_run(
-    ledger: RunLedger,
-    record: run_ledger.Run | None,
-    *,
-    out: Path,
-    date: dt.date,
-    sources: SourceSettings,
-    profile: Profile | None,
-    method: str,
-    length: int | None,
-    pages: int,
-    force: bool,
-    stage: Callable[[str], None],
-    base_url: str,
-) -> tuple[Mapping[str, Path], int] | Ran:
-    """The brief's files and its number of articles: built now, or by an earlier attempt."""
-    if not force and record is not None and _resumable(ledger, record, date=date, out=out):
-        log.info("run %s: resuming; the brief was built by an earlier attempt", date.isoformat())
-        update_archive(out, base_url=base_url)  # the attempt may have stopped before it
-        return record.files, record.articles
-    ledger.start(date)
-    fresh = gather(
-        sources, cache=ledger.path.parent / "feeds", seen=ledger.seen(besides=date), on_stage=stage
-    )
-    if not fresh.articles:
-        return _nothing_new(ledger, date, "no article that was not briefed before")
-    stage("summarizing")
-    ledger.stage(date, run_ledger.BUILDING)
-    return _build(
-        ledger,
-        fresh,
-        out=out,
-        date=date,
-        profile=profile,
-        method=method,
-        length=length,
-        pages=pages,
-        stage=stage,
-        base_url=base_url,
-    )
-
-
-def _resumable(ledger: RunLedger, record: run_ledger.Run, *, date: dt.date, out: Path) -> bool:
-    """Can the run send the brief an earlier attempt built (`record`)? Not when its files
-    are gone, nor when they were written over and it reached no one (a warning says so)."""
-    if not (
-        record.stage in (run_ledger.BUILT, run_ledger.SENDING)
-        and all(Path(p).is_file() for p in record.files.values())
-        and record.files
-    ):
-        return False
-    recorded = ledger.fingerprint(date)  # None: a ledger from before fingerprints
-    # A brief that reached anyone is never built again: it would hold other articles
-    # than the ones that went out, recorded as sent. If its files were replaced, the
-    # send refuses them to whoever has not had it (send_brief checks the run ledger).
-    if (
-        recorded is None
-        or _fingerprint(record.files) == recorded
-        or _reached_anyone(ledger.path.parent, date)
-    ):
-        return True
-    log.warning(
-        "run %s: %s is no longer the brief an earlier attempt built (another `digest "
-        "brief` into %s?): building it again",
-        date.isoformat(),
-        record.files.get("json", "its JSON edition"),
-        out,
-    )
-    return False
-
-
-def _build(
-    ledger: RunLedger,
-    fresh: Ingested,
-    *,
-    out: Path,
-    date: dt.date,
-    profile: Profile | None,
-    method: str,
-    length: int | None,
-    pages: int,
-    stage: Callable[[str], None],
-    base_url: str,
-) -> tuple[Mapping[str, Path], int] | Ran:
-    """The new articles' brief, written and recorded in the run ledger; nothing new (a
-    Ran) when every point in them was sent before."""
-    try:
-        built = build_from_articles(
-            fresh.articles,
-            fresh.skipped,
-            out=out,
-            date=date,
-            method=method,
-            length=length,
-            pages=pages,
-            profile=profile or load_profile(),
-            exclude=ledger.sent_points(besides=date, since=date - RECALL),
-            where="the new articles",
-            on_stage=stage,
-            previous=_previously(ledger.last_sent(before=date), base_url),
-            base_url=base_url,
-        )
-    except NothingToBriefError as exc:
-        return _nothing_new(
-            ledger,
-            date,
-            f"{len(fresh.articles)} new article(s), but no point "
-            f"in them that was not sent before ({exc})",
-        )
-    return _recorded(ledger, date, fresh.articles, built)
-
-
-def _recorded(
-    ledger: RunLedger, date: dt.date, articles: Sequence[Article], built: Built
-) -> tuple[Mapping[str, Path], int]:
-    """Record the brief just built in the run ledger: its files and number of articles."""
-    ledger.built(
-        date,
-        articles=articles,
-        points=printed_texts(built.brief),
-        files=built.files,
-        fingerprint=_written_fingerprint(built.files),
-    )
-    return built.files, len(articles)
-
-
-def _fingerprint(files: Mapping[str, Path]) -> str | None:
-    """The `mail.fingerprint` of the brief whose JSON edition `files` names; None when it
-    cannot be read as one."""
-    try:
-        return fingerprint(json.loads(Path(files["json"]).read_text("utf-8")))
-    except (KeyError, OSError, ValueError, AttributeError):
-        return None
-
-
-def _written_fingerprint(files: Mapping[str, Path]) -> str:
-    found = _fingerprint(files)
-    if found is None:
-        raise RunError(f"{files.get('json')}: the brief just written cannot be read back")
-    return found
-
-
 def _went_out(state: Path, date: dt.date, message_id: str, content: str | None) -> bool:
     """Did this run's brief (`content`, its fingerprint) reach anyone, by any send of it?
     Rows from before fingerprints were kept are matched by this send's Message-ID."""
@@ -373,27 +210,6 @@ def _went_out(state: Path, date: dt.date, message_id: str, content: str | None) 
         return any(
             e.status == SENT and e.message_id == message_id for e in deliveries.entries(date)
         )
-
-
-def _reached_anyone(state: Path, date: dt.date) -> bool:
-    """Did the brief of `date` reach a recipient, or may it have (sent, or pending)?"""
-    with DeliveryLedger.in_folder(state) as deliveries:
-        return any(e.status != FAILED for e in deliveries.entries(date))
-
-
-def _nothing_new(ledger: RunLedger, date: dt.date, note: str) -> Ran:
-    ledger.finish(date, run_ledger.NOTHING_NEW, note=note)
-    return Ran(date, run_ledger.NOTHING_NEW, note=note)
-
-
-def _previously(last: run_ledger.Run | None, base_url: str) -> Previous | None:
-    """The brief this one follows, with links to its editions: file names beside this
-    brief's, or absolute URLs under `base_url`."""
-    if last is None:
-        return None
-    default = brief_paths(Path(), last.date)
-    html, pdf = (Path(last.files.get(ext, default[ext])).name for ext in ("html", "pdf"))
-    return Previous(last.date, html=href(html, base_url), pdf=href(pdf, base_url))
 
 
 @dataclass(frozen=True)
