@@ -24,7 +24,7 @@ from digest.config import load_profile
 from digest.models import Article
 from digest.pipeline import workers
 from digest.pipeline.article_work import PARALLEL_FROM, each_article, joined
-from digest.pipeline.build import Day
+from digest.pipeline.day import Day
 from digest.summarize.corpus import Corpus, fold_synonyms
 from digest.summarize.selection import condense
 from tests.conftest import ROOT
