@@ -39,7 +39,7 @@ from typing import Any
 
 from digest.config import load_profile
 from digest.pipeline.article_work import PARALLEL_FROM
-from digest.pipeline.build import Day
+from digest.pipeline.day import Day
 from digest.read.ingest import read_folder
 from digest.read.text import split_sentences
 from digest.render import editions

@@ -43,7 +43,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from digest.models import Article
-from digest.pipeline.build import Day
+from digest.pipeline.day import Day
 from digest.profile import load_profile
 from digest.read.ingest import read_folder
 from digest.summarize.selection import summarize

@@ -19,10 +19,8 @@ from digest.lazy import lazy_names
 
 if TYPE_CHECKING:
     from digest.pipeline.build import (
-        CEILING_WORDS,
         EDITIONS,
         MAX_PAGES,
-        TARGET_WORDS,
         Built,
         brief_paths,
         build_brief,
@@ -31,16 +29,15 @@ if TYPE_CHECKING:
     )
     from digest.pipeline.daemon import serve
     from digest.pipeline.daily import ALREADY, RUN_LOCK, describe, run_once
+    from digest.pipeline.day import CEILING_WORDS, TARGET_WORDS
     from digest.pipeline.publish import Sent, send_brief
     from digest.pipeline.run_outcome import Ran
     from digest.pipeline.summaries import summarize_folder, summarize_stories
 
 _LAZY_FROM = {
     "digest.pipeline.build": (
-        "CEILING_WORDS",
         "EDITIONS",
         "MAX_PAGES",
-        "TARGET_WORDS",
         "Built",
         "brief_paths",
         "build_brief",
@@ -49,6 +46,7 @@ _LAZY_FROM = {
     ),
     "digest.pipeline.daemon": ("serve",),
     "digest.pipeline.daily": ("ALREADY", "RUN_LOCK", "describe", "run_once"),
+    "digest.pipeline.day": ("CEILING_WORDS", "TARGET_WORDS"),
     "digest.pipeline.publish": ("Sent", "send_brief"),
     "digest.pipeline.run_outcome": ("Ran",),
     "digest.pipeline.summaries": ("summarize_folder", "summarize_stories"),

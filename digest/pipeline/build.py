@@ -17,8 +17,6 @@ from digest.compose import budget
 from digest.errors import ConfigError, NothingToBriefError
 from digest.models import Article, Brief, Layout, Previous, Skipped
 from digest.pipeline.archiving import update_archive
-from digest.pipeline.day import CEILING_WORDS as CEILING_WORDS  # digest.pipeline exports both
-from digest.pipeline.day import TARGET_WORDS as TARGET_WORDS
 from digest.pipeline.day import Day
 from digest.profile import Profile, load_profile
 from digest.read.ingest import DEFAULT_MAX_BYTES, Ingested, read_folder
