@@ -230,7 +230,7 @@ class _Session:
             self._step("the message", transport.data_timeout)
             code, text = smtp.getreply()
         except Exception as exc:
-            reason = self.clock.reason() if self.clock.expired else _reason(exc)
+            reason = self.clock.reason() if _late(self.clock, exc) else _reason(exc)
             self.outcome += Outcome(
                 unknown={
                     r: f"{self.where}: no answer after the whole message was sent "
@@ -264,7 +264,7 @@ class _Session:
         _step(self.smtp, self.clock, what, seconds)
 
     def _error(self, exc: Exception) -> MailError:
-        if self.clock.expired or isinstance(exc, TimeoutError):
+        if _late(self.clock, exc):
             return TransientMailError(f"{self.where}: timed out: {self.clock.reason()}")
         if isinstance(exc, OSError | smtplib.SMTPException):
             return TransientMailError(f"{self.where}: {_reason(exc)}")
@@ -283,6 +283,14 @@ def _step(smtp: smtplib.SMTP, clock: Deadlines, what: str, seconds: float) -> No
     left = clock.step(what, seconds)
     if smtp.sock is not None:
         smtp.sock.settimeout(left)
+
+
+def _late(clock: Deadlines, exc: BaseException) -> bool:
+    """Did the step run out of time? The socket's own timeout ends at the watchdog's
+    deadline, so either may fire first; smtplib wraps the socket's in SMTPServerDisconnected."""
+    return clock.expired or any(
+        isinstance(e, TimeoutError) for e in (exc, exc.__cause__, exc.__context__)
+    )
 
 
 def _dot_stuffed(message: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""SMTP against misbehaving servers (a raw socket server on 127.0.0.1, see raw_smtp.py).
+"""SMTP against misbehaving servers (a raw socket server on 127.0.0.1, in tests/servers.py).
 
 At most once: an outcome unknown after the final dot is never retried. Recipients: 452
 splits the list into further transactions, a 4xx for one is retried, a 550 for one is
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.deliver.deadlines import Deadlines
 from digest.deliver.settings import load_mail_settings
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import MailError, PartialDeliveryError, TransientMailError
@@ -123,6 +124,18 @@ def test_no_answer_within_data_timeout_is_unknown_and_not_resent(
         send(server, tmp_path, out, sleeps, DIGEST_SMTP_DATA_TIMEOUT="1")
     assert raised.value.outcome_unknown and sleeps == []
     assert len(server.messages) == 1 and server.sessions == 1
+    assert statuses(tmp_path) == {"reader@example.net": PENDING}
+
+
+def test_the_sockets_own_timeout_says_the_same_as_the_watchdog(
+    server: RawSmtp, tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both end at the step's deadline; when the socket's fires first (a busy machine), the
+    error still names the step and its limit, not a bare "timed out"."""
+    monkeypatch.setattr(Deadlines, "_watch", lambda self: None)  # only the socket's timeout
+    server.after_dot = ["slow:2.5"]
+    with pytest.raises(MailError, match=r"no complete answer to the message within 1 s\)"):
+        send(server, tmp_path, out, [], DIGEST_SMTP_DATA_TIMEOUT="1")
     assert statuses(tmp_path) == {"reader@example.net": PENDING}
 
 
