@@ -17,7 +17,7 @@ clusters (several draws each) and all 35. For each it reports:
 `--cv` chooses the grouping threshold by cross-validation: the 35 clusters are split
 into folds; for each fold the threshold is chosen on mixes of the other folds' clusters
 and the mix of the fold's own clusters is scored with it (held out). The default
-threshold in digest/stories.py is the median of the folds' choices, so no figure for
+threshold in digest/summarize/stories.py is the median of the folds' choices, so no figure for
 the all-35 mix was used to set it.
 
     .venv/bin/python benchmarks/stories.py            # mixes with the default threshold

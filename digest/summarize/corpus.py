@@ -46,7 +46,7 @@ Folding = Mapping[tuple[str, ...], str]
 #   of five choose 0.12.
 # - _NAME_WEIGHT: 1.0 (names like any word) gives 39.96/10.67; all five folds choose 0.5.
 # SAME_FACT only decides which outlets a point credits, which ROUGE cannot see;
-# tests/test_summarize.py checks those credits against the articles' own words.
+# tests/summarize/test_selection.py checks those credits against the articles' own words.
 SAME_FACT = 0.33
 OVERLAP = 0.25
 SAME_FIGURE = 0.12
