@@ -1,5 +1,6 @@
 """A brief's files → email, at most once.
 
+settings    the [mail] table and DIGEST_SMTP_*/DIGEST_MAIL_* → MailSettings, validated
 mail        the HTML edition and its plain-text part → one MIME message, with its headers
 delivery    one message to its recipients through a transport: outcomes, never a resend
 smtp        the SMTP transport: TLS, authentication, a hostile server's answers

@@ -1,11 +1,17 @@
 """The library entry points: build a brief, publish it, run a day — the only writer of out/.
 
-build      articles in a folder → the brief's four files in out/
-publish    the brief's files → one email per date, recorded in the delivery ledger
-daily      one daily run: gather what is new, brief, send, record
-daemon     the daily run every day at a set time, until stopped
-summaries  articles in a folder → their summary, printed (`digest summarize`)
-archiving  out/'s briefs → its index.html and feed.xml, rebuilt after every brief
+build         articles in a folder → the brief's four files in out/
+day           a day's articles → its stories and their points, for a page plan
+publish       the brief's files → one email per date, recorded in the delivery ledger
+daily         one daily run: gather what is new, brief, send, record
+run_brief     the daily run's brief: resumed, or built from what is new, and recorded
+run_outcome   what a daily run did (`Ran`)
+daemon        the daily run every day at a set time, until stopped
+schedule      when the daily job runs: every day at HH:MM in a time zone, catching up
+summaries     articles in a folder → their summary, printed (`digest summarize`)
+archiving     out/'s briefs → its index.html and feed.xml, rebuilt after every brief
+workers       one function run in fresh processes while the caller goes on
+article_work  each article → its flagged sentences and its own summary
 
 Each name is imported on first use, so a command loads only the stage it runs:
 `digest summarize` none of Jinja2, WeasyPrint, feedparser or feedgen.
