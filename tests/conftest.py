@@ -16,7 +16,7 @@ import pytest
 from digest.models import Article
 from digest.pipeline import Built, build_brief
 from digest.profile import load_profile
-from tests.servers import ca, server, tls_server  # noqa: F401  (fixtures for every test)
+from tests.servers import ca, server, ssl_server, tls_server  # noqa: F401  (fixtures for every test)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -189,6 +189,32 @@ def tls_server(tmp_path: Path, ca: trustme.CA) -> Iterator[Server]:
         yield running
 
 
+@pytest.fixture()
+def ssl_server(tmp_path: Path, ca: trustme.CA) -> Iterator[Server]:
+    """Implicit TLS (port 465 style) with a log-in. aiosmtpd counts only STARTTLS as TLS
+    for AUTH, so it needs auth_require_tls=False, about which it warns: a test using this
+    fixture filters that warning."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    handler = Handler()
+    for running in serve_smtp(
+        tmp_path,
+        handler,
+        ssl_context=context,
+        auth_required=True,
+        auth_require_tls=False,
+        authenticator=handler.authenticate,
+    ):
+        running.env.update(
+            DIGEST_SMTP_SECURITY="ssl",
+            DIGEST_SMTP_USER="reader",
+            DIGEST_SMTP_PASSWORD="s3cret",
+            DIGEST_SMTP_CA_FILE=str(tmp_path / "ca.pem"),
+        )
+        yield running
+
+
 # --- SMTP on a raw socket ----------------------------------------------------------------
 
 SOCKET_TIMEOUT = 10.0  # no test waits this long on purpose

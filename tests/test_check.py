@@ -4,12 +4,10 @@ trustme CA) and a real HTTP server for the feeds, both on 127.0.0.1; nothing is 
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 
 from digest.check import FAIL, OK, SKIP, WARN, Result, check_setup, format_table
 from digest.cli import main
@@ -219,30 +217,11 @@ def test_a_profile_file_that_is_missing_fails(tmp_path: Path) -> None:
     assert brief.status == FAIL and "missing.toml: cannot read profile" in brief.detail
 
 
-# aiosmtpd only counts STARTTLS as TLS for AUTH, so implicit TLS needs auth_require_tls=False,
-# about which it warns.
+# The warning ssl_server's set-up makes aiosmtpd give (see the fixture).
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-def test_implicit_tls_is_verified_and_logged_into(tmp_path: Path, ca: trustme.CA) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    handler = Handler()
-    for running in serve_smtp(
-        tmp_path,
-        handler,
-        ssl_context=context,
-        auth_required=True,
-        auth_require_tls=False,
-        authenticator=handler.authenticate,
-    ):
-        env = {
-            **running.env,
-            "DIGEST_SMTP_SECURITY": "ssl",
-            "DIGEST_SMTP_USER": "reader",
-            "DIGEST_SMTP_PASSWORD": "s3cret",
-            "DIGEST_SMTP_CA_FILE": str(tmp_path / "ca.pem"),
-        }
-        smtp = row(check_setup(config=None, out=tmp_path / "out", environ=env), "SMTP ")
-        assert smtp.status == OK
-        assert "over TLS, certificate verified" in smtp.detail and "logged in" in smtp.detail
-        assert handler.logins == ["reader"] and handler.received == []
+def test_implicit_tls_is_verified_and_logged_into(ssl_server: Server, tmp_path: Path) -> None:
+    environ = ssl_server.env
+    smtp = row(check_setup(config=None, out=tmp_path / "out", environ=environ), "SMTP ")
+    assert smtp.status == OK
+    assert "over TLS, certificate verified" in smtp.detail and "logged in" in smtp.detail
+    assert ssl_server.handler.logins == ["reader"] and ssl_server.handler.received == []

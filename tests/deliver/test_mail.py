@@ -12,13 +12,11 @@ import email
 import io
 import json
 import shutil
-import ssl
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import trustme
 from pypdf import PdfReader
 
 from digest.cli import main
@@ -28,7 +26,7 @@ from digest.errors import ConfigError, MailError, MissingBriefError
 from digest.pipeline import Built, Sent, brief_paths, send_brief
 from digest.state.deliveries import FAILED, PENDING, SENT, DeliveryLedger
 from tests.conftest import BRIEF_DATE
-from tests.servers import FROM, READER, Handler, Server, serve_smtp
+from tests.servers import FROM, READER, Server
 
 
 @pytest.fixture()
@@ -196,30 +194,12 @@ def test_auth_over_starttls_verified_against_the_test_ca(tls_server: Server, out
     assert tls_server.handler.logins == ["reader"] and sleeps == []
 
 
-# aiosmtpd only counts STARTTLS as TLS for AUTH, so implicit TLS needs auth_require_tls=False,
-# about which it warns.
+# The warning ssl_server's set-up makes aiosmtpd give (see the fixture).
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-def test_implicit_tls_with_login(tmp_path: Path, ca: trustme.CA, out: Path) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    handler = Handler()
-    for running in serve_smtp(
-        tmp_path,
-        handler,
-        ssl_context=context,
-        auth_required=True,
-        auth_require_tls=False,
-        authenticator=handler.authenticate,
-    ):
-        running.env.update(
-            DIGEST_SMTP_SECURITY="ssl",
-            DIGEST_SMTP_USER="reader",
-            DIGEST_SMTP_PASSWORD="s3cret",
-            DIGEST_SMTP_CA_FILE=str(tmp_path / "ca.pem"),
-        )
-        assert send(running, out).sent == (READER,)
-        assert handler.logins == ["reader"] and len(handler.received) == 1
+def test_implicit_tls_with_login(ssl_server: Server, out: Path) -> None:
+    assert send(ssl_server, out).sent == (READER,)
+    handler = ssl_server.handler
+    assert handler.logins == ["reader"] and len(handler.received) == 1
 
 
 def test_a_certificate_from_an_unknown_ca_is_refused_without_retry(
